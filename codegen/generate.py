@@ -66,6 +66,23 @@ def strict_classes(schema: dict[str, Any]) -> list[str]:
     return names
 
 
+def require_defaulted(node: Any) -> None:
+    """Mark every property that has a default as required, in place: decoding fills it, so it is never unset.
+
+    With --use-default this types such a field `T = default` rather than `T | UnsetType = default`.
+    """
+    if isinstance(node, dict):
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            defaulted = [name for name, body in properties.items() if isinstance(body, dict) and "default" in body]
+            node["required"] = list(node.get("required", [])) + [n for n in defaulted if n not in node.get("required", [])]
+        for value in node.values():
+            require_defaulted(value)
+    elif isinstance(node, list):
+        for value in node:
+            require_defaulted(value)
+
+
 def stage_schemas(api: Api, staging: Path) -> dict[str, dict[str, bool]]:
     """Copy the schemas under module-named files with refs rewritten; return per-class template data."""
     renames = {path.name: module_name(path) + ".json" for path in schema_files(api)}
@@ -74,6 +91,7 @@ def stage_schemas(api: Api, staging: Path) -> dict[str, dict[str, bool]]:
     for path in schema_files(api):
         schema = json.loads(path.read_text(encoding="utf-8"))
         schema.pop("$id", None)
+        require_defaulted(schema)
         text = ref.sub(lambda m: m.group(1) + renames.get(m.group(2), m.group(2)), json.dumps(schema, indent=2))
         (staging / renames[path.name]).write_text(text, encoding="utf-8")
         for name in strict_classes(schema):
@@ -101,6 +119,9 @@ def generate_models(api: Api, package_dir: Path, work: Path) -> None:
         "--use-annotated",
         "--use-schema-description",
         "--use-double-quotes",
+        "--use-default",
+        "--set-default-enum-member",
+        "--capitalise-enum-members",
         "--disable-timestamp",
         "--no-formatters",
         "--custom-template-dir", str(TEMPLATES / "models"),

@@ -17,14 +17,15 @@ __all__ = ["decode", "decoder", "encode", "to_builtins"]
 
 T = TypeVar("T")
 
-_CUSTOM_TYPES: tuple[type, ...] = (
-    Duration,
-    Timestamp,
-)
-
 
 def _enc_hook(value: Any) -> Any:
-    if isinstance(value, _CUSTOM_TYPES):
+    if isinstance(
+        value,
+        (
+            Duration,
+            Timestamp,
+        ),
+    ):
         return value.to_wire()
     raise NotImplementedError(f"Cannot encode {type(value).__name__} as JSON")
 

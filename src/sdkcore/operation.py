@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
@@ -25,7 +25,7 @@ class Operation:
     path: str
     codec: Codec
     success_status: frozenset[int]
-    error_types: Mapping[int, type[Any]] = field(default_factory=dict)
+    error_types: Mapping[int, type[Any]]
 
     def url_path(self, path_params: Mapping[str, str]) -> str:
         """The path with each `{name}` replaced by its value, percent-encoded as one path segment."""

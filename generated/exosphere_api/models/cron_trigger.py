@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from msgspec import Meta, Struct, UnsetType
+from msgspec import Meta, Struct
 
 
 class CronTrigger(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -23,7 +23,6 @@ class Trigger(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """One automatic trigger of a graph, as the SDK wraps a CronTrigger in the upsert body."""
 
     value: CronTrigger
-    type: (
-        Annotated[Literal["CRON"], Meta(description="Trigger kind; cron is the only kind the released server knows.")]
-        | UnsetType
-    ) = "CRON"
+    type: Annotated[
+        Literal["CRON"], Meta(description="Trigger kind; cron is the only kind the released server knows.")
+    ] = "CRON"

@@ -15,8 +15,8 @@ class UnitesStrategy(Enum):
     ALL_SUCCESS waits for every awaited state to succeed; ALL_DONE waits for every one to reach any final status.
     """
 
-    all_success = "ALL_SUCCESS"
-    all_done = "ALL_DONE"
+    ALL_SUCCESS = "ALL_SUCCESS"
+    ALL_DONE = "ALL_DONE"
 
 
 class Unites(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -29,7 +29,7 @@ class Unites(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
             pattern="\\S",
         ),
     ]
-    strategy: Annotated[UnitesStrategy, Meta(description="When the wait is over.")] | UnsetType = "ALL_SUCCESS"
+    strategy: Annotated[UnitesStrategy, Meta(description="When the wait is over.")] = UnitesStrategy.ALL_SUCCESS
 
 
 class GraphNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

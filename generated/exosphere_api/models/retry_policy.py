@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated
 
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import Meta, Struct
 
 
 class RetryStrategy(Enum):
@@ -13,33 +13,29 @@ class RetryStrategy(Enum):
     Delay family (EXPONENTIAL b*e^(n-1), LINEAR b*n, FIXED b) optionally with full jitter U(0,B) or equal jitter B/2+U(0,B/2); the wire value is the member name.
     """
 
-    exponential = "EXPONENTIAL"
-    exponential_full_jitter = "EXPONENTIAL_FULL_JITTER"
-    exponential_equal_jitter = "EXPONENTIAL_EQUAL_JITTER"
-    linear = "LINEAR"
-    linear_full_jitter = "LINEAR_FULL_JITTER"
-    linear_equal_jitter = "LINEAR_EQUAL_JITTER"
-    fixed = "FIXED"
-    fixed_full_jitter = "FIXED_FULL_JITTER"
-    fixed_equal_jitter = "FIXED_EQUAL_JITTER"
+    EXPONENTIAL = "EXPONENTIAL"
+    EXPONENTIAL_FULL_JITTER = "EXPONENTIAL_FULL_JITTER"
+    EXPONENTIAL_EQUAL_JITTER = "EXPONENTIAL_EQUAL_JITTER"
+    LINEAR = "LINEAR"
+    LINEAR_FULL_JITTER = "LINEAR_FULL_JITTER"
+    LINEAR_EQUAL_JITTER = "LINEAR_EQUAL_JITTER"
+    FIXED = "FIXED"
+    FIXED_FULL_JITTER = "FIXED_FULL_JITTER"
+    FIXED_EQUAL_JITTER = "FIXED_EQUAL_JITTER"
 
 
 class RetryPolicy(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Graph-wide retry rule for failed node states: up to 1 + max_retries attempts, with a delay computed from the strategy (all times in milliseconds)."""
 
-    max_retries: Annotated[int, Meta(description="How many extra attempts a failed state gets.", ge=0)] | UnsetType = 3
-    strategy: (
-        Annotated[RetryStrategy, Meta(description="Shape of the delay curve and whether jitter is added.")] | UnsetType
-    ) = "EXPONENTIAL"
-    backoff_factor: Annotated[int, Meta(description="Base delay b in milliseconds.", gt=0)] | UnsetType = 2000
-    exponent: (
-        Annotated[
-            int, Meta(description="Growth factor e of the EXPONENTIAL family (delay b * e^(n-1) for retry n).", gt=0)
-        ]
-        | UnsetType
-    ) = 2
+    max_retries: Annotated[int, Meta(description="How many extra attempts a failed state gets.", ge=0)] = 3
+    strategy: Annotated[RetryStrategy, Meta(description="Shape of the delay curve and whether jitter is added.")] = (
+        RetryStrategy.EXPONENTIAL
+    )
+    backoff_factor: Annotated[int, Meta(description="Base delay b in milliseconds.", gt=0)] = 2000
+    exponent: Annotated[
+        int, Meta(description="Growth factor e of the EXPONENTIAL family (delay b * e^(n-1) for retry n).", gt=0)
+    ] = 2
     max_delay: (
         Annotated[int, Meta(description="Upper bound in milliseconds applied after jitter; null means no bound.", gt=0)]
         | None
-        | UnsetType
-    ) = UNSET
+    ) = None

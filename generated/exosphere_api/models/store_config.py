@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, TypeAlias
 
-from msgspec import Meta, Struct, UnsetType, field
+from msgspec import Meta, Struct, field
 
 StoreKey: TypeAlias = Annotated[
     str,
@@ -18,16 +18,9 @@ StoreKey: TypeAlias = Annotated[
 class StoreConfig(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Declares the run-scoped key/value store of a graph: keys every trigger must supply and fallback values for others."""
 
-    required_keys: (
-        Annotated[
-            list[StoreKey],
-            Meta(description="Keys a trigger call has to provide in its store; no key may appear twice."),
-        ]
-        | UnsetType
-    ) = field(default_factory=list)
-    default_values: (
-        Annotated[
-            dict[StoreKey, str], Meta(description="Values used when a trigger leaves a key out; values are strings.")
-        ]
-        | UnsetType
-    ) = field(default_factory=dict)
+    required_keys: Annotated[
+        list[StoreKey], Meta(description="Keys a trigger call has to provide in its store; no key may appear twice.")
+    ] = field(default_factory=list[StoreKey])
+    default_values: Annotated[
+        dict[StoreKey, str], Meta(description="Values used when a trigger leaves a key out; values are strings.")
+    ] = field(default_factory=dict[StoreKey, str])

@@ -4,29 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from msgspec import Meta, Struct, UnsetType, field
+from msgspec import Meta, Struct, field
 
 
 class TriggerGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Body of POST /{version}/namespace/{namespace}/graph/{graph_name}/trigger; the SDK always sends all three members, in this order."""
 
-    start_delay: (
-        Annotated[int, Meta(description="Milliseconds to wait before the first states become runnable.", ge=0)]
-        | UnsetType
-    ) = 0
-    inputs: (
-        Annotated[
-            dict[str, str],
-            Meta(
-                description="Values that replace same-named inputs of the root node; names the root does not have are dropped by the server."
-            ),
-        ]
-        | UnsetType
-    ) = field(default_factory=dict)
-    store: (
-        Annotated[dict[str, str], Meta(description="Initial store of the run; must cover the graph's required_keys.")]
-        | UnsetType
-    ) = field(default_factory=dict)
+    start_delay: Annotated[
+        int, Meta(description="Milliseconds to wait before the first states become runnable.", ge=0)
+    ] = 0
+    inputs: Annotated[
+        dict[str, str],
+        Meta(
+            description="Values that replace same-named inputs of the root node; names the root does not have are dropped by the server."
+        ),
+    ] = field(default_factory=dict[str, str])
+    store: Annotated[
+        dict[str, str], Meta(description="Initial store of the run; must cover the graph's required_keys.")
+    ] = field(default_factory=dict[str, str])
 
 
 class TriggerGraphResponse(Struct, frozen=True, kw_only=True):

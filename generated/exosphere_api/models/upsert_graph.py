@@ -17,10 +17,10 @@ class ValidationStatus(Enum):
     Progress of the server's background check: PENDING right after an upsert, ONGOING while it runs, then VALID or INVALID.
     """
 
-    valid = "VALID"
-    invalid = "INVALID"
-    pending = "PENDING"
-    ongoing = "ONGOING"
+    VALID = "VALID"
+    INVALID = "INVALID"
+    PENDING = "PENDING"
+    ONGOING = "ONGOING"
 
 
 NaiveDateTime: TypeAlias = Annotated[
@@ -74,15 +74,11 @@ class UpsertGraphResponse(Struct, frozen=True, kw_only=True):
         ]
         | UnsetType
     ) = UNSET
-    triggers: (
-        Annotated[
-            list[cron_trigger.Trigger],
-            Meta(description="Cron triggers. The released server's GET answers an empty list whatever was stored."),
-        ]
-        | UnsetType
-    ) = field(default_factory=list)
+    triggers: Annotated[
+        list[cron_trigger.Trigger],
+        Meta(description="Cron triggers. The released server's GET answers an empty list whatever was stored."),
+    ] = field(default_factory=list[cron_trigger.Trigger])
     validation_errors: (
         Annotated[list[str], Meta(description="Why background validation failed; null or empty when it has not.")]
         | None
-        | UnsetType
-    ) = UNSET
+    ) = None
