@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeAlias
 
 from msgspec import Meta, Struct
 
@@ -19,10 +19,17 @@ class CronTrigger(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True)
     ]
 
 
-class Trigger(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """One automatic trigger of a graph, as the SDK wraps a CronTrigger in the upsert body."""
+class CronTriggerEntry(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A cron trigger as the upsert body carries it: the kind tag first, then the schedule."""
 
+    type: Annotated[Literal["CRON"], Meta(description="Trigger kind; cron is the only kind the released server knows.")]
     value: CronTrigger
-    type: Annotated[
-        Literal["CRON"], Meta(description="Trigger kind; cron is the only kind the released server knows.")
-    ] = "CRON"
+
+
+Trigger: TypeAlias = Annotated[
+    CronTriggerEntry,
+    Meta(
+        description="One automatic trigger of a graph, tagged by its kind (cron is the only kind today).",
+        title="Trigger",
+    ),
+]

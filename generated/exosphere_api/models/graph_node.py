@@ -49,7 +49,7 @@ class GraphNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
         str,
         Meta(
             description="Name of this node inside the graph: non-blank and not the reserved word store (compared after trimming).",
-            pattern="\\S",
+            pattern="^(?!\\s*store\\s*$)[\\s\\S]*\\S",
         ),
     ]
     inputs: Annotated[
@@ -62,7 +62,7 @@ class GraphNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
         Annotated[
             list[NextNode],
             Meta(
-                description="Identifiers of the nodes that run after this one. Absent or null means none; entries are non-blank and distinct."
+                description="Identifiers of the nodes that run after this one. Absent or null means none; entries are non-blank. Duplicates (after trimming) are rejected by the SDK's model layer, not by this schema."
             ),
         ]
         | None

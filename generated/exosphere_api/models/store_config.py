@@ -19,7 +19,10 @@ class StoreConfig(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True)
     """Declares the run-scoped key/value store of a graph: keys every trigger must supply and fallback values for others."""
 
     required_keys: Annotated[
-        list[StoreKey], Meta(description="Keys a trigger call has to provide in its store; no key may appear twice.")
+        list[StoreKey],
+        Meta(
+            description="Keys a trigger call has to provide in its store; duplicates (after trimming) are rejected by the SDK's model layer, not by this schema."
+        ),
     ] = field(default_factory=list[StoreKey])
     default_values: Annotated[
         dict[StoreKey, str], Meta(description="Values used when a trigger leaves a key out; values are strings.")
