@@ -75,7 +75,9 @@ def require_defaulted(node: Any) -> None:
         properties = node.get("properties")
         if isinstance(properties, dict):
             defaulted = [name for name, body in properties.items() if isinstance(body, dict) and "default" in body]
-            node["required"] = list(node.get("required", [])) + [n for n in defaulted if n not in node.get("required", [])]
+            node["required"] = list(node.get("required", [])) + [
+                n for n in defaulted if n not in node.get("required", [])
+            ]
         for value in node.values():
             require_defaulted(value)
     elif isinstance(node, list):
@@ -307,9 +309,7 @@ def generate_all(out: Path) -> None:
 
 def differing_files(expected: Path, actual: Path) -> list[str]:
     def files(base: Path) -> set[str]:
-        return {
-            str(p.relative_to(base)) for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-        }
+        return {str(p.relative_to(base)) for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
 
     wanted, present = files(expected), files(actual)
     changed = [name for name in sorted(wanted & present) if not filecmp.cmp(expected / name, actual / name, False)]

@@ -52,7 +52,10 @@ def test_a_new_optional_field_flows_into_the_model(workspace: Path) -> None:
 
     assert run_codegen(workspace).returncode == 0
     model = (workspace / "generated" / "exosphere_api" / "models" / "graph_node.py").read_text(encoding="utf-8")
-    assert 'deadline_seconds: Annotated[int, Meta(ge=1)] | UnsetType = field(name="deadlineSeconds", default=UNSET)' in model
+    assert (
+        'deadline_seconds: Annotated[int, Meta(ge=1)] | UnsetType = field(name="deadlineSeconds", default=UNSET)'
+        in model
+    )
 
     second = run_codegen(workspace, "--check")
     assert second.returncode == 0, second.stderr

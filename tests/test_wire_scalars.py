@@ -116,4 +116,4 @@ def test_timestamp_from_datetime_is_utc_with_z() -> None:
 
 def test_naive_datetime_is_rejected() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        Timestamp.from_datetime(datetime(2024, 12, 25))  # noqa: DTZ001
+        Timestamp.from_datetime(datetime(2024, 12, 25))

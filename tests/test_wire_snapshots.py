@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -75,15 +76,23 @@ def exosphere_reference_body() -> UpsertGraphRequest:
     )
 
 
+def waygrid_body() -> bytes:
+    return waygrid_codec.encode(IngestRequest(graph=waygrid_quick_start(), payload={"text": "hi"}))
+
+
+def exosphere_body() -> bytes:
+    return exosphere_codec.encode(exosphere_reference_body())
+
+
 def test_waygrid_ingest_body(wire_snapshot: SnapshotAssertion) -> None:
-    body = waygrid_codec.encode(IngestRequest(graph=waygrid_quick_start(), payload={"text": "hi"}))
+    body = waygrid_body()
     assert body == wire_snapshot
     assert schema_error_paths(json.loads(body), "waygrid/ingest.schema.json") == []
     assert waygrid_codec.encode(waygrid_codec.decode(body, IngestRequest)) == body
 
 
 def test_exosphere_upsert_body_is_the_reference_example(wire_snapshot: SnapshotAssertion) -> None:
-    body = exosphere_codec.encode(exosphere_reference_body())
+    body = exosphere_body()
     assert body == wire_snapshot
     assert schema_error_paths(json.loads(body), "exosphere/upsert-graph.schema.json") == []
     assert exosphere_codec.encode(exosphere_codec.decode(body, UpsertGraphRequest)) == body
@@ -101,11 +110,9 @@ def test_exosphere_upsert_body_is_the_reference_example(wire_snapshot: SnapshotA
 @pytest.mark.parametrize(
     ("test_name", "build"),
     [
-        ("test_waygrid_ingest_body", lambda: waygrid_codec.encode(IngestRequest(graph=waygrid_quick_start(), payload={"text": "hi"}))),
-        ("test_exosphere_upsert_body_is_the_reference_example", lambda: exosphere_codec.encode(exosphere_reference_body())),
+        ("test_waygrid_ingest_body", waygrid_body),
+        ("test_exosphere_upsert_body_is_the_reference_example", exosphere_body),
     ],
 )
-def test_snapshot_files_hold_the_exact_bytes(test_name: str, build: object) -> None:
-    stored = (SNAPSHOTS / f"{test_name}.json").read_bytes()
-    assert callable(build)
-    assert stored == build()
+def test_snapshot_files_hold_the_exact_bytes(test_name: str, build: Callable[[], bytes]) -> None:
+    assert (SNAPSHOTS / f"{test_name}.json").read_bytes() == build()
