@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from waygrid_api.duration import Duration
 from waygrid_api.timestamp import Timestamp
 

@@ -8,13 +8,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
+
 from exosphere_api import codec as exosphere_codec
 from exosphere_api.models.cron_trigger import CronTrigger, CronTriggerEntry
 from exosphere_api.models.graph_node import GraphNode, Unites, UnitesStrategy
 from exosphere_api.models.retry_policy import RetryPolicy, RetryStrategy
 from exosphere_api.models.store_config import StoreConfig
 from exosphere_api.models.upsert_graph import UpsertGraphRequest
-from syrupy.assertion import SnapshotAssertion
+from tests.contract.vectors import schema_error_paths
 from waygrid_api import codec as waygrid_codec
 from waygrid_api.duration import Duration
 from waygrid_api.models.ingest import IngestRequest
@@ -28,8 +30,6 @@ from waygrid_api.models.traversal_spec import (
     StandardNode,
 )
 from waygrid_api.timestamp import Timestamp
-
-from tests.contract.vectors import schema_error_paths
 
 SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_wire_snapshots"
 
