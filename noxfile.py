@@ -61,6 +61,6 @@ def contract(session: nox.Session) -> None:
     session.run("pytest", "tests/contract", "-q")
     npm = shutil.which("npm")
     if npm is None:
-        session.error("npm is required for the Node.js contract runner (install Node.js 18 or newer)")
+        session.error("npm is required for the Node.js contract runner (install Node.js 20 or newer)")
     session.run(npm, "ci", "--no-audit", "--no-fund", "--prefix", str(NODE_RUNNER), external=True)
     session.run("node", str(NODE_RUNNER / "run-vectors.mjs"), external=True)
