@@ -27,6 +27,8 @@ TEMPLATES = ROOT / "codegen" / "templates"
 GENERATED = ROOT / "generated"
 LINE_LENGTH = "120"
 REGENERATE = "nox -s codegen"
+# Import sorting must not depend on where the tree is written (a temporary directory for --check).
+FIRST_PARTY = 'lint.isort.known-first-party=["sdkcore", "waygrid_api", "exosphere_api"]'
 
 
 @dataclass(frozen=True)
@@ -295,7 +297,7 @@ def generate_api(api: Api, out: Path, work: Path) -> None:
 
 def format_tree(out: Path) -> None:
     ruff = [sys.executable, "-m", "ruff"]
-    common = ["--isolated", "--line-length", LINE_LENGTH, "--target-version", "py310"]
+    common = ["--isolated", "--line-length", LINE_LENGTH, "--target-version", "py310", "--config", FIRST_PARTY]
     subprocess.run([*ruff, "check", *common, "--select", "I,F401", "--fix", "--quiet", str(out)], check=True)
     subprocess.run([*ruff, "format", *common, "--quiet", str(out)], check=True)
 
