@@ -56,6 +56,13 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
+@nox.session(python=["3.10", "3.11", "3.12", "3.13"])
+def tests_all(session: nox.Session) -> None:
+    """The pytest suite on every supported Python (needs those interpreters on PATH; not in the default run)."""
+    session.install("-e", ".[test,codegen]")
+    session.run("pytest", *session.posargs)
+
+
 @nox.session
 def contract(session: nox.Session) -> None:
     """Cross-language contract vectors: the Python runner (msgspec + jsonschema) and the Node.js runner (ajv)."""

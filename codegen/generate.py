@@ -124,6 +124,7 @@ def generate_models(api: Api, package_dir: Path, work: Path) -> None:
         "--use-schema-description",
         "--use-double-quotes",
         "--use-default",
+        "--no-use-standard-collections",
         "--set-default-enum-member",
         "--capitalise-enum-members",
         "--disable-timestamp",

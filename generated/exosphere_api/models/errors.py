@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Dict, List
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -18,16 +18,16 @@ class ValidationErrorItem(Struct, frozen=True, kw_only=True):
 
     type: Annotated[str, Meta(description="Machine-readable error kind, e.g. missing or value_error.")]
     loc: Annotated[
-        list[str | int],
+        List[str | int],
         Meta(description="Where the failure is: body, query or path first, then member names and list indexes."),
     ]
     msg: Annotated[str, Meta(description="Human-readable message.")]
     input: Annotated[Any, Meta(description="The offending input value, any JSON.")] | UnsetType = UNSET
-    ctx: Annotated[dict[str, Any], Meta(description="Extra values the message was built from.")] | UnsetType = UNSET
+    ctx: Annotated[Dict[str, Any], Meta(description="Extra values the message was built from.")] | UnsetType = UNSET
     url: Annotated[str, Meta(description="Link to pydantic's documentation of the error kind.")] | UnsetType = UNSET
 
 
 class ValidationErrorResponse(Struct, frozen=True, kw_only=True):
     """Body of a 422 answer: FastAPI's list of request-validation failures."""
 
-    detail: Annotated[list[ValidationErrorItem], Meta(description="One entry per failed rule.")]
+    detail: Annotated[List[ValidationErrorItem], Meta(description="One entry per failed rule.")]

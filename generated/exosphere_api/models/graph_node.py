@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, TypeAlias
+from typing import Annotated, Any, Dict, List, TypeAlias
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -53,14 +53,14 @@ class GraphNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
         ),
     ]
     inputs: Annotated[
-        dict[str, Any],
+        Dict[str, Any],
         Meta(
             description="Input values by field name. Any JSON is accepted here; the server's 400 layer later insists on strings."
         ),
     ]
     next_nodes: (
         Annotated[
-            list[NextNode],
+            List[NextNode],
             Meta(
                 description="Identifiers of the nodes that run after this one. Absent or null means none; entries are non-blank. Duplicates (after trimming) are rejected by the SDK's model layer, not by this schema."
             ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Dict, List
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -14,31 +14,31 @@ class NodeRegistration(Struct, frozen=True, forbid_unknown_fields=True, kw_only=
 
     name: Annotated[str, Meta(description="Node class name that graphs refer to as node_name.")]
     namespace: Annotated[str, Meta(description="Namespace of the node.")]
-    inputs_schema: Annotated[dict[str, Any], Meta(description="JSON Schema of the node's inputs.")]
-    outputs_schema: Annotated[dict[str, Any], Meta(description="JSON Schema of the node's outputs.")]
-    secrets: Annotated[list[str], Meta(description="Names of the graph secrets the node needs.")]
+    inputs_schema: Annotated[Dict[str, Any], Meta(description="JSON Schema of the node's inputs.")]
+    outputs_schema: Annotated[Dict[str, Any], Meta(description="JSON Schema of the node's outputs.")]
+    secrets: Annotated[List[str], Meta(description="Names of the graph secrets the node needs.")]
 
 
 class RegisteredNode(Struct, frozen=True, kw_only=True):
     """One node class as the server recorded it; unknown members are accepted."""
 
     name: Annotated[str, Meta(description="Node class name.")]
-    inputs_schema: Annotated[dict[str, Any], Meta(description="JSON Schema of the node's inputs.")]
-    outputs_schema: Annotated[dict[str, Any], Meta(description="JSON Schema of the node's outputs.")]
-    secrets: Annotated[list[str], Meta(description="Names of the secrets the node needs.")]
+    inputs_schema: Annotated[Dict[str, Any], Meta(description="JSON Schema of the node's inputs.")]
+    outputs_schema: Annotated[Dict[str, Any], Meta(description="JSON Schema of the node's outputs.")]
+    secrets: Annotated[List[str], Meta(description="Names of the secrets the node needs.")]
 
 
 class EnqueueRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Body of POST /{version}/namespace/{namespace}/states/enqueue: ask for up to batch_size runnable states of the listed nodes."""
 
-    nodes: Annotated[list[str], Meta(description="Node names the runtime can execute.", min_length=1)]
+    nodes: Annotated[List[str], Meta(description="Node names the runtime can execute.", min_length=1)]
     batch_size: Annotated[int, Meta(description="Most states to hand out in this call.", ge=1)]
 
 
 class ExecutedRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Body of POST .../state/{state_id}/executed; more than one output fans out into several next states."""
 
-    outputs: Annotated[list[dict[str, Any]], Meta(description="One output object per produced result.")]
+    outputs: Annotated[List[Dict[str, Any]], Meta(description="One output object per produced result.")]
 
 
 class ErroredRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -50,7 +50,7 @@ class ErroredRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tr
 class PruneRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Body of POST .../state/{state_id}/prune: stop this branch, keeping some data for inspection."""
 
-    data: Annotated[dict[str, Any], Meta(description="Arbitrary data recorded with the pruned state.")]
+    data: Annotated[Dict[str, Any], Meta(description="Arbitrary data recorded with the pruned state.")]
 
 
 class ReEnqueueAfterRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -75,7 +75,7 @@ class ErroredResponse(Struct, frozen=True, kw_only=True):
 class SecretsResponse(Struct, frozen=True, kw_only=True):
     """Answer to GET .../state/{state_id}/secrets: the graph secrets the state's node may read; unknown members are accepted."""
 
-    secrets: Annotated[dict[str, str], Meta(description="Secret values by name.")]
+    secrets: Annotated[Dict[str, str], Meta(description="Secret values by name.")]
 
 
 class RegisterNodesRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -83,14 +83,14 @@ class RegisterNodesRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_o
 
     runtime_name: Annotated[str, Meta(description="Name of the registering runtime.")]
     runtime_namespace: Annotated[str, Meta(description="Namespace the runtime serves.")]
-    nodes: Annotated[list[NodeRegistration], Meta(description="The node classes offered by the runtime.")]
+    nodes: Annotated[List[NodeRegistration], Meta(description="The node classes offered by the runtime.")]
 
 
 class RegisterNodesResponse(Struct, frozen=True, kw_only=True):
     """Answer to a node registration; unknown members are accepted."""
 
     runtime_name: Annotated[str, Meta(description="Name of the runtime that registered.")]
-    registered_nodes: Annotated[list[RegisteredNode], Meta(description="The node classes now known to the server.")]
+    registered_nodes: Annotated[List[RegisteredNode], Meta(description="The node classes now known to the server.")]
 
 
 class EnqueuedState(Struct, frozen=True, kw_only=True):
@@ -98,7 +98,7 @@ class EnqueuedState(Struct, frozen=True, kw_only=True):
 
     state_id: Annotated[str, Meta(description="Identifier used in the per-state endpoints.")]
     node_name: Annotated[str, Meta(description="Node class to run.")]
-    inputs: Annotated[dict[str, Any], Meta(description="Resolved inputs of the state.")]
+    inputs: Annotated[Dict[str, Any], Meta(description="Resolved inputs of the state.")]
     created_at: upsert_graph.NaiveDateTime
     identifier: Annotated[str, Meta(description="Identifier of the graph node this state belongs to.")] | UnsetType = (
         UNSET
@@ -111,4 +111,4 @@ class EnqueueResponse(Struct, frozen=True, kw_only=True):
     count: Annotated[int, Meta(description="Number of states in this answer.")]
     namespace: Annotated[str, Meta(description="Namespace of the states.")]
     status: Annotated[str, Meta(description="Status the states were moved to.")]
-    states: Annotated[list[EnqueuedState], Meta(description="The states to execute.")]
+    states: Annotated[List[EnqueuedState], Meta(description="The states to execute.")]

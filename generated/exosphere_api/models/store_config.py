@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypeAlias
+from typing import Annotated, Dict, List, TypeAlias
 
 from msgspec import Meta, Struct, field
 
@@ -19,11 +19,11 @@ class StoreConfig(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True)
     """Declares the run-scoped key/value store of a graph: keys every trigger must supply and fallback values for others."""
 
     required_keys: Annotated[
-        list[StoreKey],
+        List[StoreKey],
         Meta(
             description="Keys a trigger call has to provide in its store; duplicates (after trimming) are rejected by the SDK's model layer, not by this schema."
         ),
     ] = field(default_factory=list[StoreKey])
     default_values: Annotated[
-        dict[StoreKey, str], Meta(description="Values used when a trigger leaves a key out; values are strings.")
+        Dict[StoreKey, str], Meta(description="Values used when a trigger leaves a key out; values are strings.")
     ] = field(default_factory=dict[StoreKey, str])

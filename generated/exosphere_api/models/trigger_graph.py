@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Dict
 
 from msgspec import Meta, Struct, field
 
@@ -14,13 +14,13 @@ class TriggerGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_on
         int, Meta(description="Milliseconds to wait before the first states become runnable.", ge=0)
     ] = 0
     inputs: Annotated[
-        dict[str, str],
+        Dict[str, str],
         Meta(
             description="Values that replace same-named inputs of the root node; names the root does not have are dropped by the server."
         ),
     ] = field(default_factory=dict[str, str])
     store: Annotated[
-        dict[str, str], Meta(description="Initial store of the run; must cover the graph's required_keys.")
+        Dict[str, str], Meta(description="Initial store of the run; must cover the graph's required_keys.")
     ] = field(default_factory=dict[str, str])
 
 

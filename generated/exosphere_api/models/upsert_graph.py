@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, TypeAlias
+from typing import Annotated, Dict, List, TypeAlias
 
 from msgspec import UNSET, Meta, Struct, UnsetType, field
 
@@ -36,23 +36,23 @@ class UpsertGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     """Body of PUT /{version}/namespace/{namespace}/graph/{graph_name}; the SDK leaves out retry_policy, store_config and triggers when they are None."""
 
     secrets: Annotated[
-        dict[str, str],
+        Dict[str, str],
         Meta(description="Secret values by name, stored with the graph and handed to nodes that declare them."),
     ]
-    nodes: Annotated[list[graph_node.GraphNode], Meta(description="Every node of the graph.")]
+    nodes: Annotated[List[graph_node.GraphNode], Meta(description="Every node of the graph.")]
     retry_policy: retry_policy_1.RetryPolicy | UnsetType = UNSET
     store_config: store_config_1.StoreConfig | UnsetType = UNSET
     triggers: (
-        Annotated[list[cron_trigger.Trigger], Meta(description="Schedules that start runs of this graph.")] | UnsetType
+        Annotated[List[cron_trigger.Trigger], Meta(description="Schedules that start runs of this graph.")] | UnsetType
     ) = UNSET
 
 
 class UpsertGraphResponse(Struct, frozen=True, kw_only=True):
     """The stored graph template, returned by the upsert (200 or 201) and by GET; unknown members are accepted."""
 
-    nodes: Annotated[list[graph_node.GraphNode], Meta(description="The nodes as stored.")]
+    nodes: Annotated[List[graph_node.GraphNode], Meta(description="The nodes as stored.")]
     secrets: Annotated[
-        dict[str, bool],
+        Dict[str, bool],
         Meta(description="Names of the stored secrets, each mapped to true; values are never returned."),
     ]
     created_at: NaiveDateTime
@@ -75,10 +75,10 @@ class UpsertGraphResponse(Struct, frozen=True, kw_only=True):
         | UnsetType
     ) = UNSET
     triggers: Annotated[
-        list[cron_trigger.Trigger],
+        List[cron_trigger.Trigger],
         Meta(description="Cron triggers. The released server's GET answers an empty list whatever was stored."),
     ] = field(default_factory=list[cron_trigger.Trigger])
     validation_errors: (
-        Annotated[list[str], Meta(description="Why background validation failed; null or empty when it has not.")]
+        Annotated[List[str], Meta(description="Why background validation failed; null or empty when it has not.")]
         | None
     ) = None

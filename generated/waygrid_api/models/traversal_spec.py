@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeAlias, Union
+from typing import Annotated, Any, Dict, List, TypeAlias, Union
 
 from msgspec import UNSET, Meta, Struct, UnsetType, field
 
@@ -232,7 +232,7 @@ ParameterValue: TypeAlias = StringParameter | IntParameter | FloatParameter | Bo
 
 
 Parameters: TypeAlias = (
-    Annotated[dict[str, ParameterValue], Meta(description="Named node parameters. Absent and null both mean none.")]
+    Annotated[Dict[str, ParameterValue], Meta(description="Named node parameters. Absent and null both mean none.")]
     | None
 )
 
@@ -240,7 +240,7 @@ Parameters: TypeAlias = (
 class Spec(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """A Waygrid traversal spec, exactly as the ingest server's codec decodes it (see README.md for the upstream commit and every deliberate difference)."""
 
-    entry_points: Annotated[list[Node], Meta(min_length=1)] = field(name="entryPoints")
+    entry_points: Annotated[List[Node], Meta(min_length=1)] = field(name="entryPoints")
     repeat_policy: RepeatPolicy = field(name="repeatPolicy")
 
 
@@ -269,7 +269,7 @@ class ForkNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, ta
     address: Address
     retry_policy: RetryPolicy = field(name="retryPolicy")
     delivery_strategy: DeliveryStrategy = field(name="deliveryStrategy")
-    branches: Annotated[dict[str, Node], Meta(max_length=256, min_length=2)]
+    branches: Annotated[Dict[str, Node], Meta(max_length=256, min_length=2)]
     join_node_id: JoinNodeId = field(name="joinNodeId")
     parameters: Parameters | UnsetType = UNSET
     label: Label | UnsetType = UNSET
@@ -296,7 +296,7 @@ OptionalNode: TypeAlias = Annotated[Node, Meta(description="A continuation: abse
 
 ConditionalEdges: TypeAlias = Union[
     Annotated[
-        list["ConditionalEdge"], Meta(description="Routes checked before onSuccess; absent and null both mean none.")
+        List["ConditionalEdge"], Meta(description="Routes checked before onSuccess; absent and null both mean none.")
     ],
     None,
 ]
@@ -320,8 +320,8 @@ class NotCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True
 
 
 class AndCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="And"):
-    all: list[Condition]
+    all: List[Condition]
 
 
 class OrCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Or"):
-    any: list[Condition]
+    any: List[Condition]
