@@ -102,10 +102,8 @@ class SyncTransport(_TransportBase):
         request = self._request(self._client, operation, path_params or {}, body, options)
         try:
             response = self._client.send(request)
-        except httpx.TimeoutException as error:
-            raise APITimeoutError(f"{operation.operation_id}: timed out ({type(error).__name__})") from None
         except httpx.TransportError as error:
-            raise APIConnectionError(f"{operation.operation_id}: connection failed ({type(error).__name__})") from None
+            raise _transport_failure(operation, error) from None
         return self._check(operation, response)
 
     def close(self) -> None:
@@ -136,10 +134,8 @@ class AsyncTransport(_TransportBase):
         request = self._request(self._client, operation, path_params or {}, body, options)
         try:
             response = await self._client.send(request)
-        except httpx.TimeoutException as error:
-            raise APITimeoutError(f"{operation.operation_id}: timed out ({type(error).__name__})") from None
         except httpx.TransportError as error:
-            raise APIConnectionError(f"{operation.operation_id}: connection failed ({type(error).__name__})") from None
+            raise _transport_failure(operation, error) from None
         return self._check(operation, response)
 
     async def aclose(self) -> None:
@@ -152,6 +148,12 @@ class AsyncTransport(_TransportBase):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+def _transport_failure(operation: Operation, error: httpx.TransportError) -> APIConnectionError:
+    if isinstance(error, httpx.TimeoutException):
+        return APITimeoutError(f"{operation.operation_id}: timed out ({type(error).__name__})")
+    return APIConnectionError(f"{operation.operation_id}: connection failed ({type(error).__name__})")
 
 
 def _status_error(operation: Operation, response: httpx.Response, request_id: str | None) -> APIStatusError:
