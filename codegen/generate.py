@@ -2,6 +2,7 @@
 
     python codegen/generate.py            rewrite generated/
     python codegen/generate.py --check    regenerate into a temporary directory and list the files that differ
+    python codegen/generate.py --lint     ruff over generated/ with the settings codegen formats it with
 
 No network is used. Output is deterministic: pinned tool versions, no timestamps, an isolated formatter config.
 """
@@ -76,10 +77,9 @@ def require_defaulted(node: Any) -> None:
     if isinstance(node, dict):
         properties = node.get("properties")
         if isinstance(properties, dict):
+            required = list(node.get("required", []))
             defaulted = [name for name, body in properties.items() if isinstance(body, dict) and "default" in body]
-            node["required"] = list(node.get("required", [])) + [
-                n for n in defaulted if n not in node.get("required", [])
-            ]
+            node["required"] = required + [name for name in defaulted if name not in required]
         for value in node.values():
             require_defaulted(value)
     elif isinstance(node, list):
@@ -296,11 +296,20 @@ def generate_api(api: Api, out: Path, work: Path) -> None:
     (package_dir / "py.typed").write_text("", encoding="utf-8")
 
 
+RUFF = [sys.executable, "-m", "ruff"]
+# The generated tree's own ruff settings, isolated from any configuration file, for formatting and for lint.
+RUFF_SETTINGS = ["--isolated", "--line-length", LINE_LENGTH, "--target-version", "py310", "--config", FIRST_PARTY]
+
+
 def format_tree(out: Path) -> None:
-    ruff = [sys.executable, "-m", "ruff"]
-    common = ["--isolated", "--line-length", LINE_LENGTH, "--target-version", "py310", "--config", FIRST_PARTY]
-    subprocess.run([*ruff, "check", *common, "--select", "I,F401", "--fix", "--quiet", str(out)], check=True)
-    subprocess.run([*ruff, "format", *common, "--quiet", str(out)], check=True)
+    subprocess.run([*RUFF, "check", *RUFF_SETTINGS, "--select", "I,F401", "--fix", "--quiet", str(out)], check=True)
+    subprocess.run([*RUFF, "format", *RUFF_SETTINGS, "--quiet", str(out)], check=True)
+
+
+def lint_tree(tree: Path) -> int:
+    """ruff over generated/ with the settings it was formatted with; long description literals are left as they are."""
+    command = [*RUFF, "check", *RUFF_SETTINGS, "--select", "E,F,W,I", "--ignore", "E501", str(tree)]
+    return subprocess.run(command, check=False).returncode
 
 
 def generate_all(out: Path) -> None:
@@ -325,8 +334,12 @@ def differing_files(expected: Path, actual: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="fail if generated/ differs from a fresh generation")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="fail if generated/ differs from a fresh generation")
+    mode.add_argument("--lint", action="store_true", help="run ruff over generated/ with the codegen's settings")
     args = parser.parse_args(argv)
+    if args.lint:
+        return lint_tree(GENERATED)
     with tempfile.TemporaryDirectory(prefix="codegen-out-") as tmp:
         fresh = Path(tmp) / "generated"
         generate_all(fresh)

@@ -78,6 +78,7 @@ def schema_id(relative: str) -> str:
     return schema["$id"] + (f"#{fragment}" if fragment else "")
 
 
+@cache
 def validator(relative: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(
         {"$ref": schema_id(relative)},
