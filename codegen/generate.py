@@ -221,6 +221,27 @@ def constant_name(operation_id: str) -> str:
     return operation_id.upper()
 
 
+def api_profile(api: Api, openapi: dict[str, Any]) -> dict[str, str | None]:
+    """The transport facts of an OpenAPI document: its one security scheme and its `x-*-header` extensions."""
+    schemes = [openapi["components"]["securitySchemes"][name] for entry in openapi.get("security", []) for name in entry]
+    if len(schemes) > 1:
+        raise SystemExit(f"spec/{api.name}/openapi.json: one security scheme at most, found {len(schemes)}")
+    auth_header = auth_scheme = None
+    if schemes and schemes[0]["type"] == "http":
+        auth_header, auth_scheme = "authorization", schemes[0]["scheme"].capitalize()
+    elif schemes and schemes[0]["type"] == "apiKey" and schemes[0]["in"] == "header":
+        auth_header = schemes[0]["name"]
+    elif schemes:
+        raise SystemExit(f"spec/{api.name}/openapi.json: unsupported security scheme {schemes[0]}")
+    return {
+        "name": api.name,
+        "auth_header": auth_header,
+        "auth_scheme": auth_scheme,
+        "idempotency_header": openapi.get("x-idempotency-header"),
+        "request_id_header": openapi["x-request-id-header"],
+    }
+
+
 def generate_operations(api: Api, package_dir: Path, env: jinja2.Environment) -> None:
     openapi_path = api.spec_dir / "openapi.json"
     openapi = json.loads(openapi_path.read_text(encoding="utf-8"))
@@ -267,7 +288,7 @@ def generate_operations(api: Api, package_dir: Path, env: jinja2.Environment) ->
                     "errors": errors,
                 }
             )
-    exports = sorted([op["constant"] for op in operations] + [op["id"] for op in operations]
+    exports = sorted(["API"] + [op["constant"] for op in operations] + [op["id"] for op in operations]
                      + [op["id"] + "_async" for op in operations])  # fmt: skip
     render(
         env,
@@ -279,6 +300,7 @@ def generate_operations(api: Api, package_dir: Path, env: jinja2.Environment) ->
         imports=sorted((module, sorted(names)) for module, names in imports.items()),
         operations=operations,
         exports=exports,
+        profile=api_profile(api, openapi),
     )
 
 

@@ -78,7 +78,7 @@ OK = {"traversalId": "01JF8Z6S4W2M3N5P7Q9R0T1V2X", "dagHash": "0123456789abcdef"
 def test_sync_ingest_sends_the_encoded_struct_and_decodes_the_reply(server: str) -> None:
     answer(200, OK)
     body = IngestRequest(graph=SPEC, payload={"n": 1})
-    with SyncTransport(server, headers={"authorization": f"Bearer {API_KEY}"}) as transport:
+    with SyncTransport(server, profile=waygrid.API, api_key=API_KEY) as transport:
         result = waygrid.ingest(transport, body=body)
     assert result.traversal_id == OK["traversalId"]
     assert result.dag_hash == OK["dagHash"]
@@ -93,7 +93,7 @@ def test_async_ingest(server: str) -> None:
     answer(200, OK)
 
     async def submit() -> str:
-        async with AsyncTransport(server) as transport:
+        async with AsyncTransport(server, profile=waygrid.API) as transport:
             result = await waygrid.ingest_async(transport, body=IngestRequest(graph=SPEC))
         return result.traversal_id
 
@@ -103,7 +103,10 @@ def test_async_ingest(server: str) -> None:
 
 def test_error_status_raises_the_typed_error_with_the_server_text(server: str) -> None:
     answer(500, {"error": "DecodingFailure at .entryPoints: Missing required field"})
-    with SyncTransport(server) as transport, pytest.raises(InternalServerError) as caught:
+    with (
+        SyncTransport(server, profile=waygrid.API, max_retries=0) as transport,
+        pytest.raises(InternalServerError) as caught,
+    ):
         waygrid.ingest(transport, body=IngestRequest(graph=SPEC))
     assert caught.value.status_code == 500
     assert isinstance(caught.value.body, IngestError)
@@ -112,13 +115,16 @@ def test_error_status_raises_the_typed_error_with_the_server_text(server: str) -
 
 def test_a_success_body_that_breaks_the_schema_names_the_path(server: str) -> None:
     answer(200, {"traversalId": "not-a-ulid", "dagHash": "0123456789abcdef"})
-    with SyncTransport(server) as transport, pytest.raises(ResponseDecodeError, match=r"\$\.traversalId"):
+    with (
+        SyncTransport(server, profile=waygrid.API) as transport,
+        pytest.raises(ResponseDecodeError, match=r"\$\.traversalId"),
+    ):
         waygrid.ingest(transport, body=IngestRequest(graph=SPEC))
 
 
 def test_path_parameters_are_one_encoded_segment_each(server: str) -> None:
     answer(404, {"detail": "Graph template not found"})
-    transport = SyncTransport(server, request_id_header="x-exosphere-request-id")
+    transport = SyncTransport(server, profile=exosphere.API)
     with transport, pytest.raises(NotFoundError) as caught:
         exosphere.get_graph(transport, namespace="my ns", graph_name="a/b?c")
     assert Recorder.seen[0]["path"] == "/v0/namespace/my%20ns/graph/a%2Fb%3Fc"
@@ -127,11 +133,14 @@ def test_path_parameters_are_one_encoded_segment_each(server: str) -> None:
 
 
 def test_unreachable_server_is_a_connection_error() -> None:
-    with SyncTransport("http://127.0.0.1:9") as transport, pytest.raises(APIConnectionError):
+    with (
+        SyncTransport("http://127.0.0.1:9", profile=waygrid.API, max_retries=0) as transport,
+        pytest.raises(APIConnectionError),
+    ):
         waygrid.service_info(transport)
 
 
 def test_the_transport_repr_holds_no_credentials() -> None:
-    transport = SyncTransport("http://127.0.0.1:9", headers={"authorization": f"Bearer {API_KEY}"})
+    transport = SyncTransport("http://127.0.0.1:9", profile=waygrid.API, api_key=API_KEY)
     assert API_KEY not in repr(transport)
     transport.close()

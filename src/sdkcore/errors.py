@@ -1,16 +1,19 @@
-"""The error classes shared by both SDKs: connection, timeout, status (by code) and response-decode errors."""
+"""The error classes shared by both SDKs, and the table that lets each SDK raise its own subclasses of them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 
 class APIError(Exception):
-    """Base of every error raised by a client call."""
+    """Base of every error raised by a client call. `attempts` counts the tries made, retries included."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.attempts = 1
 
 
 class APIConnectionError(APIError):
@@ -18,19 +21,32 @@ class APIConnectionError(APIError):
 
 
 class APITimeoutError(APIConnectionError):
-    """No response arrived within the timeout."""
+    """No response arrived within the timeout, or the call's deadline passed."""
 
 
 class APIStatusError(APIError):
-    """The server answered with a status the operation does not treat as success."""
+    """The server answered with a status the operation does not treat as success.
 
-    status_code: int
+    `server_message` is the server's own explanation (its `error` or `detail` field, else the body text), `body` the
+    decoded error model when the operation declares one for this status, `retry_after` the wait the server asked for.
+    """
 
-    def __init__(self, message: str, *, status_code: int, body: Any, request_id: str | None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        request_id: str | None,
+        server_message: str,
+        body: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
-        self.body = body
         self.request_id = request_id
+        self.server_message = server_message
+        self.body = body
+        self.retry_after = retry_after
 
 
 class BadRequestError(APIStatusError):
@@ -74,19 +90,32 @@ class ResponseDecodeError(APIError):
         self.request_id = request_id
 
 
-_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-}
+def _default_status_classes() -> dict[int, type[APIStatusError]]:
+    return {
+        400: BadRequestError,
+        401: AuthenticationError,
+        403: PermissionDeniedError,
+        404: NotFoundError,
+        409: ConflictError,
+        422: UnprocessableEntityError,
+        429: RateLimitError,
+    }
 
 
-def status_error_class(status_code: int) -> type[APIStatusError]:
-    """The most specific error class for a status code."""
-    if status_code >= 500:
-        return InternalServerError
-    return _STATUS_ERRORS.get(status_code, APIStatusError)
+@dataclass(frozen=True)
+class ErrorTypes:
+    """Which class a transport raises for each failure; an SDK passes its own subclasses to get its own hierarchy."""
+
+    connection: type[APIConnectionError] = APIConnectionError
+    timeout: type[APITimeoutError] = APITimeoutError
+    decode: type[ResponseDecodeError] = ResponseDecodeError
+    by_status: Mapping[int, type[APIStatusError]] = field(default_factory=_default_status_classes)
+    server: type[APIStatusError] = InternalServerError
+    other_status: type[APIStatusError] = APIStatusError
+
+    def for_status(self, status_code: int) -> type[APIStatusError]:
+        """The most specific class for a status code."""
+        if status_code in self.by_status:
+            return self.by_status[status_code]
+        return self.server if status_code >= 500 else self.other_status
+

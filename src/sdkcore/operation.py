@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    import httpx
 
 T = TypeVar("T")
 
@@ -41,7 +44,26 @@ class Operation:
 
 @dataclass(frozen=True)
 class RequestOptions:
-    """Per-call settings; None leaves the transport's own setting in place."""
+    """Per-call settings; None keeps the transport's own setting.
 
-    timeout: float | None = None
+    `timeout` is seconds (or an `httpx.Timeout`) per try; `deadline` bounds the whole call, retries and waits
+    included; `idempotency_key` replaces the generated key of a non-GET call.
+    """
+
+    timeout: float | httpx.Timeout | None = None
+    max_retries: int | None = None
+    deadline: float | None = None
+    idempotency_key: str | None = None
     extra_headers: Mapping[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.timeout, (int, float)) and not self.timeout > 0:
+            raise ValueError(f"timeout must be a number of seconds > 0, got {self.timeout!r}")
+        if self.max_retries is not None and (
+            isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0
+        ):
+            raise ValueError(f"max_retries must be an integer >= 0, got {self.max_retries!r}")
+        if self.deadline is not None and not (isinstance(self.deadline, (int, float)) and self.deadline > 0):
+            raise ValueError(f"deadline must be a number of seconds > 0, got {self.deadline!r}")
+        if self.idempotency_key is not None and (not isinstance(self.idempotency_key, str) or not self.idempotency_key):
+            raise ValueError("idempotency_key must be a non-empty string")

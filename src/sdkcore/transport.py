@@ -1,26 +1,37 @@
-"""The one HTTP seam of both SDKs: builds a request for an Operation, sends it over httpx, maps failures to errors."""
+"""The one HTTP seam of both SDKs: sends an Operation over httpx with timeouts, retries and an idempotency key,
+and turns every failure into the API's typed error."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import random
+import time
+import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import msgspec
 
-from sdkcore.errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    ResponseDecodeError,
-    status_error_class,
-)
+from sdkcore.errors import APIConnectionError, APIError, APIStatusError, ResponseDecodeError
 from sdkcore.operation import Operation, RequestOptions
+from sdkcore.profile import APIProfile
+from sdkcore.redaction import RedactingFilter, Secret, redact_headers
+from sdkcore.retry import RetryConfig, is_retryable_status, parse_retry_after, retry_delay
 
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+"""Per try: 5 s to connect, 60 s for each read, write and pool wait."""
+DEFAULT_DEADLINE = 300.0
+"""Seconds one call may take in all, every try and wait included."""
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MESSAGE_LIMIT = 2000
 
 
 class _TransportBase:
@@ -28,67 +39,179 @@ class _TransportBase:
         self,
         base_url: str,
         *,
+        profile: APIProfile,
+        api_key: str | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        request_id_header: str = "x-request-id",
+        max_retries: int | None = None,
+        retry: RetryConfig | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
-        if not base_url:
-            raise ValueError("base_url must be a non-empty URL")
+        parts = urlsplit(base_url) if isinstance(base_url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base_url must be an http:// or https:// URL, got {_safe_url(base_url)!r}")
         self.base_url = base_url.rstrip("/")
-        self._headers = dict(headers or {})
-        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-        self._request_id_header = request_id_header
+        self.profile = profile
+        self._headers: dict[str, str | Secret] = dict(headers or {})
+        if api_key is not None:
+            if not isinstance(api_key, str) or not api_key.strip():
+                raise ValueError("api_key must be a non-empty string")
+            if profile.auth_header is None:
+                raise ValueError(f"the {profile.name} API takes no API key")
+            self._headers[profile.auth_header] = Secret(profile.auth_value(api_key))
+        self._timeout = _timeout(timeout, "timeout")
+        self._retry = retry or RetryConfig()
+        if max_retries is not None:
+            self._retry = replace(self._retry, max_retries=max_retries)
+        if deadline is not None and not (isinstance(deadline, (int, float)) and deadline > 0):
+            raise ValueError(f"deadline must be a number of seconds > 0, got {deadline!r}")
+        self._deadline = deadline
+        self._rng = random.Random()
+        self._log = logging.getLogger(profile.logger_name)
+        if not any(isinstance(f, RedactingFilter) for f in self._log.filters):
+            self._log.addFilter(RedactingFilter())
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        return f"{type(self).__name__}(base_url={_safe_url(self.base_url)!r}, api={self.profile.name!r})"
 
-    def _request(
+    def _call(
         self,
-        client: httpx.Client | httpx.AsyncClient,
         operation: Operation,
-        path_params: Mapping[str, str],
+        path_params: Mapping[str, str] | None,
         body: bytes | None,
         options: RequestOptions | None,
-    ) -> httpx.Request:
-        headers = {"accept": "application/json", **self._headers}
-        if body is not None:
-            headers["content-type"] = "application/json"
-        timeout = self._timeout
-        if options is not None:
-            headers.update(options.extra_headers or {})
-            if options.timeout is not None:
-                timeout = httpx.Timeout(options.timeout, connect=min(options.timeout, self._timeout.connect or 5.0))
-        return client.build_request(
-            operation.method,
-            self.base_url + operation.url_path(path_params),
-            headers=headers,
-            content=body,
-            timeout=timeout,
-        )
+    ) -> _Call:
+        return _Call(self, operation, self.base_url + operation.url_path(path_params or {}), body,
+                     options or RequestOptions())  # fmt: skip
 
     def decode(self, operation: Operation, response: httpx.Response, type_: type[T]) -> T:
-        """Decode a success body into the operation's response model, or raise ResponseDecodeError naming the path."""
+        """Decode a success body into the operation's response model, or raise the decode error naming the path."""
         try:
             return operation.codec.decode(response.content, type_)
         except (msgspec.ValidationError, msgspec.DecodeError) as error:
-            raise ResponseDecodeError(
+            raise self.profile.errors.decode(
                 f"{operation.operation_id}: the {response.status_code} response does not match "
                 f"{type_.__name__}: {error}",
                 status_code=response.status_code,
-                request_id=response.headers.get(self._request_id_header),
+                request_id=response.headers.get(self.profile.request_id_header),
             ) from None
 
-    def _check(self, operation: Operation, response: httpx.Response) -> httpx.Response:
-        if response.status_code in operation.success_status:
+
+class _Call:
+    """One logical request: the idempotency key, retry budget and deadline every one of its tries shares."""
+
+    def __init__(
+        self, transport: _TransportBase, operation: Operation, url: str, body: bytes | None, options: RequestOptions
+    ) -> None:
+        self.transport = transport
+        self.profile = transport.profile
+        self.operation = operation
+        self.url = url
+        self.body = body
+        self.headers: dict[str, str | Secret] = {"accept": "application/json", **transport._headers}
+        if body is not None:
+            self.headers["content-type"] = "application/json"
+        if operation.method not in SAFE_METHODS and self.profile.idempotency_header:
+            self.headers[self.profile.idempotency_header] = options.idempotency_key or str(uuid.uuid4())
+        self.headers.update(options.extra_headers or {})
+        self.timeout = transport._timeout if options.timeout is None else _timeout(options.timeout, "timeout")
+        self.max_retries = transport._retry.max_retries if options.max_retries is None else options.max_retries
+        deadline = options.deadline or transport._deadline
+        self.deadline = None if deadline is None else time.monotonic() + deadline
+        self.deadline_seconds = deadline
+        self.attempt = 0
+
+    def request(self, client: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        """The next try, its timeouts cut to what is left of the deadline."""
+        self.attempt += 1
+        timeout = self.timeout
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise self._finish(self.profile.errors.timeout(self._text(f"deadline of {self.deadline_seconds} s passed")))
+            timeout = httpx.Timeout(
+                connect=_cap(timeout.connect, left), read=_cap(timeout.read, left),
+                write=_cap(timeout.write, left), pool=_cap(timeout.pool, left),
+            )  # fmt: skip
+        headers = {name: value.reveal() if isinstance(value, Secret) else value for name, value in self.headers.items()}
+        self.transport._log.debug(
+            "%s %s (try %d of at most %d) headers=%s", self.operation.method, self.url, self.attempt,
+            self.max_retries + 1, redact_headers(headers),
+        )  # fmt: skip
+        return client.build_request(self.operation.method, self.url, headers=headers, content=self.body, timeout=timeout)
+
+    def after_failure(self, error: httpx.TransportError) -> float:
+        """The wait before the next try after a connection failure or timeout; raises when there is none."""
+        errors = self.profile.errors
+        kind = errors.timeout if isinstance(error, httpx.TimeoutException) else errors.connection
+        label = "timed out" if isinstance(error, httpx.TimeoutException) else "connection failed"
+        failure: APIConnectionError = kind(self._text(f"{label} ({type(error).__name__}: {error})"))
+        return self._retry_or_raise(failure, retry_after=None)
+
+    def after_response(self, response: httpx.Response) -> httpx.Response | float:
+        """The response when it is a success, else the wait before the next try; raises when there is none."""
+        self.transport._log.debug("%s %s -> HTTP %d", self.operation.method, self.url, response.status_code)
+        if response.status_code in self.operation.success_status:
             return response
-        raise _status_error(operation, response, response.headers.get(self._request_id_header))
+        permanent = self.profile.permanent_failure
+        final_class = None if permanent is None else permanent(response.status_code, response.text)
+        error = self._status_error(response, final_class)
+        if final_class is not None or not is_retryable_status(response.status_code):
+            raise self._finish(error)
+        return self._retry_or_raise(error, retry_after=error.retry_after)
+
+    def _retry_or_raise(self, error: APIError, retry_after: float | None) -> float:
+        retry = self.attempt
+        if retry > self.max_retries:
+            raise self._finish(error)
+        delay = retry_delay(retry, self.transport._retry, self.transport._rng, retry_after)
+        if delay is None:
+            raise self._finish(error)
+        if self.deadline is not None and time.monotonic() + delay >= self.deadline:
+            raise self._finish(error)
+        self.transport._log.info(
+            "%s %s: %s; retry %d of %d in %.2f s", self.operation.method, self.url, error.message, retry,
+            self.max_retries, delay,
+        )  # fmt: skip
+        return delay
+
+    def _finish(self, error: APIError) -> APIError:
+        error.attempts = self.attempt
+        if self.attempt > 1:
+            error.message = f"{error.message} (after {self.attempt} tries)"
+            error.args = (error.message,)
+        return error
+
+    def _text(self, detail: str) -> str:
+        return f"{self.operation.operation_id}: {detail}"
+
+    def _status_error(self, response: httpx.Response, error_class: type[APIStatusError] | None) -> APIStatusError:
+        status = response.status_code
+        error_class = error_class or self.profile.errors.for_status(status)
+        body = _error_body(self.operation, response)
+        server_message = _server_message(body, response)
+        request_id = response.headers.get(self.profile.request_id_header)
+        shown = server_message if len(server_message) <= MESSAGE_LIMIT else (
+            f"{server_message[:MESSAGE_LIMIT]}... ({len(server_message) - MESSAGE_LIMIT} more characters in "
+            "server_message)"
+        )  # fmt: skip
+        suffix = f" [request id {request_id}]" if request_id else ""
+        return error_class(
+            self._text(f"HTTP {status}: {shown}{suffix}"),
+            status_code=status,
+            request_id=request_id,
+            server_message=server_message,
+            body=body,
+            retry_after=parse_retry_after(response.headers, time.time()),
+        )
 
 
 class SyncTransport(_TransportBase):
     """Blocking transport with one connection pool; close it, or use it as a context manager."""
 
-    def __init__(self, base_url: str, *, http_client: httpx.Client | None = None, **kwargs: Any) -> None:
-        super().__init__(base_url, **kwargs)
+    def __init__(self, base_url: str, *, http_client: httpx.Client | None = None, **settings: Any) -> None:
+        super().__init__(base_url, **settings)
+        self._owns_client = http_client is None
         self._client = http_client or httpx.Client()
 
     def send(
@@ -99,15 +222,24 @@ class SyncTransport(_TransportBase):
         body: bytes | None = None,
         options: RequestOptions | None = None,
     ) -> httpx.Response:
-        request = self._request(self._client, operation, path_params or {}, body, options)
-        try:
-            response = self._client.send(request)
-        except httpx.TransportError as error:
-            raise _transport_failure(operation, error) from None
-        return self._check(operation, response)
+        """Send one call, retrying as configured; the success response, or the API's typed error."""
+        call = self._call(operation, path_params, body, options)
+        while True:
+            request = call.request(self._client)
+            try:
+                response = self._client.send(request)
+            except httpx.TransportError as error:
+                delay = call.after_failure(error)
+            else:
+                outcome = call.after_response(response)
+                if isinstance(outcome, httpx.Response):
+                    return outcome
+                delay = outcome
+            time.sleep(delay)
 
     def close(self) -> None:
-        self._client.close()
+        if self._owns_client:
+            self._client.close()
 
     def __enter__(self) -> SyncTransport:
         return self
@@ -119,8 +251,9 @@ class SyncTransport(_TransportBase):
 class AsyncTransport(_TransportBase):
     """Asyncio transport with one connection pool; close it, or use it as an async context manager."""
 
-    def __init__(self, base_url: str, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any) -> None:
-        super().__init__(base_url, **kwargs)
+    def __init__(self, base_url: str, *, http_client: httpx.AsyncClient | None = None, **settings: Any) -> None:
+        super().__init__(base_url, **settings)
+        self._owns_client = http_client is None
         self._client = http_client or httpx.AsyncClient()
 
     async def send(
@@ -131,15 +264,24 @@ class AsyncTransport(_TransportBase):
         body: bytes | None = None,
         options: RequestOptions | None = None,
     ) -> httpx.Response:
-        request = self._request(self._client, operation, path_params or {}, body, options)
-        try:
-            response = await self._client.send(request)
-        except httpx.TransportError as error:
-            raise _transport_failure(operation, error) from None
-        return self._check(operation, response)
+        """Send one call, retrying as configured; the success response, or the API's typed error."""
+        call = self._call(operation, path_params, body, options)
+        while True:
+            request = call.request(self._client)
+            try:
+                response = await self._client.send(request)
+            except httpx.TransportError as error:
+                delay = call.after_failure(error)
+            else:
+                outcome = call.after_response(response)
+                if isinstance(outcome, httpx.Response):
+                    return outcome
+                delay = outcome
+            await asyncio.sleep(delay)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._owns_client:
+            await self._client.aclose()
 
     async def __aenter__(self) -> AsyncTransport:
         return self
@@ -150,29 +292,51 @@ class AsyncTransport(_TransportBase):
         await self.aclose()
 
 
-def _transport_failure(operation: Operation, error: httpx.TransportError) -> APIConnectionError:
-    if isinstance(error, httpx.TimeoutException):
-        return APITimeoutError(f"{operation.operation_id}: timed out ({type(error).__name__})")
-    return APIConnectionError(f"{operation.operation_id}: connection failed ({type(error).__name__})")
+def _timeout(value: httpx.Timeout | float, name: str) -> httpx.Timeout:
+    if isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name} must be a number of seconds > 0 or an httpx.Timeout, got {value!r}")
+    return httpx.Timeout(value, connect=min(value, DEFAULT_TIMEOUT.connect or value))
 
 
-def _status_error(operation: Operation, response: httpx.Response, request_id: str | None) -> APIStatusError:
-    body: Any = None
-    server_message = response.text
+def _cap(seconds: float | None, left: float) -> float:
+    return left if seconds is None else min(seconds, left)
+
+
+def _safe_url(url: object) -> str:
+    """The URL without any user:password part."""
+    if not isinstance(url, str):
+        return repr(url)
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _error_body(operation: Operation, response: httpx.Response) -> Any:
     error_type = operation.error_types.get(response.status_code)
-    if error_type is not None:
+    if error_type is None:
+        return None
+    try:
+        return operation.codec.decode(response.content, error_type)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+
+
+def _server_message(body: Any, response: httpx.Response) -> str:
+    """The server's explanation: the error model's `error`/`detail` text, the same keys of any JSON object, or the
+    body as text."""
+    fields: Any = body
+    if fields is None:
         try:
-            body = operation.codec.decode(response.content, error_type)
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            body = None
-    for attribute in ("error", "detail"):
-        value = getattr(body, attribute, None)
+            fields = json.loads(response.content)
+        except ValueError:
+            fields = None
+    for key in ("error", "detail", "message"):
+        value = fields.get(key) if isinstance(fields, dict) else getattr(fields, key, None)
         if isinstance(value, str):
-            server_message = value
-    error_class = status_error_class(response.status_code)
-    return error_class(
-        f"{operation.operation_id}: HTTP {response.status_code}: {server_message}",
-        status_code=response.status_code,
-        body=body,
-        request_id=request_id,
-    )
+            return value
+    return response.text or response.reason_phrase

@@ -1,0 +1,75 @@
+"""Every error a Exosphere call raises: each subclasses both `ExosphereError` and the shared `sdkcore` class of its kind."""
+
+from __future__ import annotations
+
+import sdkcore
+
+
+class ExosphereError(sdkcore.APIError):
+    """Base of every error an Exosphere client call raises."""
+
+
+class APIConnectionError(ExosphereError, sdkcore.APIConnectionError):
+    """The state manager could not be reached, or the connection broke before it answered."""
+
+
+class APITimeoutError(APIConnectionError, sdkcore.APITimeoutError):
+    """No answer within the timeout, or the call's deadline passed."""
+
+
+class APIStatusError(ExosphereError, sdkcore.APIStatusError):
+    """The state manager answered with an error status."""
+
+
+class BadRequestError(APIStatusError, sdkcore.BadRequestError):
+    """400."""
+
+
+class AuthenticationError(APIStatusError, sdkcore.AuthenticationError):
+    """401."""
+
+
+class PermissionDeniedError(APIStatusError, sdkcore.PermissionDeniedError):
+    """403."""
+
+
+class NotFoundError(APIStatusError, sdkcore.NotFoundError):
+    """404."""
+
+
+class ConflictError(APIStatusError, sdkcore.ConflictError):
+    """409."""
+
+
+class UnprocessableEntityError(APIStatusError, sdkcore.UnprocessableEntityError):
+    """422."""
+
+
+class RateLimitError(APIStatusError, sdkcore.RateLimitError):
+    """429."""
+
+
+class InternalServerError(APIStatusError, sdkcore.InternalServerError):
+    """>= 500: a fault of the state manager itself; retried."""
+
+
+class ResponseDecodeError(ExosphereError, sdkcore.ResponseDecodeError):
+    """A success answer whose body does not match the schema; the message names the JSON path."""
+
+
+ERRORS = sdkcore.ErrorTypes(
+    connection=APIConnectionError,
+    timeout=APITimeoutError,
+    decode=ResponseDecodeError,
+    by_status={
+        400: BadRequestError,
+        401: AuthenticationError,
+        403: PermissionDeniedError,
+        404: NotFoundError,
+        409: ConflictError,
+        422: UnprocessableEntityError,
+        429: RateLimitError,
+    },
+    server=InternalServerError,
+    other_status=APIStatusError,
+)

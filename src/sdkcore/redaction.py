@@ -1,0 +1,67 @@
+"""Keeping credentials out of logs: header redaction, a logging filter, and a value that will not print itself."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+
+REDACTED = "<redacted>"
+SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "set-cookie"})
+
+
+class Secret:
+    """A credential that shows as `Secret('<redacted>')` in every repr and str; `reveal()` gives the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({REDACTED!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> str:
+        raise TypeError("a Secret cannot be pickled")
+
+
+def redact_headers(headers: Mapping[str, str], sensitive: Iterable[str] = SENSITIVE_HEADERS) -> dict[str, str]:
+    """A copy of `headers` with the value of every sensitive header replaced."""
+    names = {name.lower() for name in sensitive}
+    return {name: REDACTED if name.lower() in names else value for name, value in headers.items()}
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a log record so no value of a sensitive header, and no bearer token, survives in its text.
+
+    It recognises `name: value`, `name=value`, `'name': 'value'` and `(b'name', b'value')` spellings. Add it to a
+    handler to cover every logger that handler serves (httpx and httpcore included); the SDKs' own loggers carry it.
+    """
+
+    def __init__(self, header_names: Iterable[str] = SENSITIVE_HEADERS) -> None:
+        super().__init__()
+        names = "|".join(sorted(re.escape(name) for name in header_names))
+        self._header_value = re.compile(
+            rf"""(?ix) ((?<![\w-])(?:{names})['"]?\s*[:=,]\s*b?['"]?) (?:bearer\s+|basic\s+)? [^\s'",)}}\]]+"""
+        )
+        self._bearer = re.compile(r"(?i)\b(bearer\s+)[^\s'\",)}\]]+")
+
+    def redact(self, text: str) -> str:
+        text = self._header_value.sub(lambda match: match.group(1) + REDACTED, text)
+        return self._bearer.sub(lambda match: match.group(1) + REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg = redacted
+            record.args = None
+        return True
