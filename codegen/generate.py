@@ -223,7 +223,8 @@ def constant_name(operation_id: str) -> str:
 
 def api_profile(api: Api, openapi: dict[str, Any]) -> dict[str, str | None]:
     """The transport facts of an OpenAPI document: its one security scheme and its `x-*-header` extensions."""
-    schemes = [openapi["components"]["securitySchemes"][name] for entry in openapi.get("security", []) for name in entry]
+    declared = openapi.get("components", {}).get("securitySchemes", {})
+    schemes = [declared[name] for entry in openapi.get("security", []) for name in entry]
     if len(schemes) > 1:
         raise SystemExit(f"spec/{api.name}/openapi.json: one security scheme at most, found {len(schemes)}")
     auth_header = auth_scheme = None

@@ -1,4 +1,4 @@
-"""Every error a Exosphere call raises: each subclasses both `ExosphereError` and the shared `sdkcore` class of its kind."""
+"""Every error an Exosphere call raises: each subclasses `ExosphereError` and the `sdkcore` class of its kind."""
 
 from __future__ import annotations
 

@@ -118,4 +118,3 @@ class ErrorTypes:
         if status_code in self.by_status:
             return self.by_status[status_code]
         return self.server if status_code >= 500 else self.other_status
-

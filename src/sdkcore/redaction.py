@@ -47,7 +47,7 @@ class RedactingFilter(logging.Filter):
         super().__init__()
         names = "|".join(sorted(re.escape(name) for name in header_names))
         self._header_value = re.compile(
-            rf"""(?ix) ((?<![\w-])(?:{names})['"]?\s*[:=,]\s*b?['"]?) (?:bearer\s+|basic\s+)? [^\s'",)}}\]]+"""
+            rf"""(?ix) ((?<![\w-])(?:{names})['"]?\s*[:=,]\s*(?:b?['"])?) (?:bearer\s+|basic\s+)? [^\s'",)}}\]]+"""
         )
         self._bearer = re.compile(r"(?i)\b(bearer\s+)[^\s'\",)}\]]+")
 

@@ -10,15 +10,15 @@ import random
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import msgspec
 
-from sdkcore.errors import APIConnectionError, APIError, APIStatusError, ResponseDecodeError
+from sdkcore.errors import APIConnectionError, APIError, APIStatusError
 from sdkcore.operation import Operation, RequestOptions
 from sdkcore.profile import APIProfile
 from sdkcore.redaction import RedactingFilter, Secret, redact_headers
@@ -32,6 +32,19 @@ DEFAULT_DEADLINE = 300.0
 """Seconds one call may take in all, every try and wait included."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MESSAGE_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """A transport's settings, as every call it sends reads them."""
+
+    profile: APIProfile
+    headers: Mapping[str, str | Secret]
+    timeout: httpx.Timeout
+    retry: RetryConfig
+    deadline: float | None
+    rng: random.Random
+    log: logging.Logger
 
 
 class _TransportBase:
@@ -51,25 +64,32 @@ class _TransportBase:
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"base_url must be an http:// or https:// URL, got {_safe_url(base_url)!r}")
         self.base_url = base_url.rstrip("/")
-        self.profile = profile
-        self._headers: dict[str, str | Secret] = dict(headers or {})
+        all_headers: dict[str, str | Secret] = dict(headers or {})
         if api_key is not None:
             if not isinstance(api_key, str) or not api_key.strip():
                 raise ValueError("api_key must be a non-empty string")
             if profile.auth_header is None:
                 raise ValueError(f"the {profile.name} API takes no API key")
-            self._headers[profile.auth_header] = Secret(profile.auth_value(api_key))
-        self._timeout = _timeout(timeout, "timeout")
-        self._retry = retry or RetryConfig()
-        if max_retries is not None:
-            self._retry = replace(self._retry, max_retries=max_retries)
+            all_headers[profile.auth_header] = Secret(profile.auth_value(api_key))
         if deadline is not None and not (isinstance(deadline, (int, float)) and deadline > 0):
             raise ValueError(f"deadline must be a number of seconds > 0, got {deadline!r}")
-        self._deadline = deadline
-        self._rng = random.Random()
-        self._log = logging.getLogger(profile.logger_name)
-        if not any(isinstance(f, RedactingFilter) for f in self._log.filters):
-            self._log.addFilter(RedactingFilter())
+        retry = retry or RetryConfig()
+        log = logging.getLogger(profile.logger_name)
+        if not any(isinstance(f, RedactingFilter) for f in log.filters):
+            log.addFilter(RedactingFilter())
+        self._settings = _Settings(
+            profile=profile,
+            headers=all_headers,
+            timeout=_timeout(timeout, "timeout"),
+            retry=retry if max_retries is None else replace(retry, max_retries=max_retries),
+            deadline=deadline,
+            rng=random.Random(),
+            log=log,
+        )
+
+    @property
+    def profile(self) -> APIProfile:
+        return self._settings.profile
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={_safe_url(self.base_url)!r}, api={self.profile.name!r})"
@@ -81,7 +101,7 @@ class _TransportBase:
         body: bytes | None,
         options: RequestOptions | None,
     ) -> _Call:
-        return _Call(self, operation, self.base_url + operation.url_path(path_params or {}), body,
+        return _Call(self._settings, operation, self.base_url + operation.url_path(path_params or {}), body,
                      options or RequestOptions())  # fmt: skip
 
     def decode(self, operation: Operation, response: httpx.Response, type_: type[T]) -> T:
@@ -101,22 +121,22 @@ class _Call:
     """One logical request: the idempotency key, retry budget and deadline every one of its tries shares."""
 
     def __init__(
-        self, transport: _TransportBase, operation: Operation, url: str, body: bytes | None, options: RequestOptions
+        self, settings: _Settings, operation: Operation, url: str, body: bytes | None, options: RequestOptions
     ) -> None:
-        self.transport = transport
-        self.profile = transport.profile
+        self.settings = settings
+        self.profile = settings.profile
         self.operation = operation
         self.url = url
         self.body = body
-        self.headers: dict[str, str | Secret] = {"accept": "application/json", **transport._headers}
+        self.headers: dict[str, str | Secret] = {"accept": "application/json", **settings.headers}
         if body is not None:
             self.headers["content-type"] = "application/json"
         if operation.method not in SAFE_METHODS and self.profile.idempotency_header:
             self.headers[self.profile.idempotency_header] = options.idempotency_key or str(uuid.uuid4())
         self.headers.update(options.extra_headers or {})
-        self.timeout = transport._timeout if options.timeout is None else _timeout(options.timeout, "timeout")
-        self.max_retries = transport._retry.max_retries if options.max_retries is None else options.max_retries
-        deadline = options.deadline or transport._deadline
+        self.timeout = settings.timeout if options.timeout is None else _timeout(options.timeout, "timeout")
+        self.max_retries = settings.retry.max_retries if options.max_retries is None else options.max_retries
+        deadline = options.deadline or settings.deadline
         self.deadline = None if deadline is None else time.monotonic() + deadline
         self.deadline_seconds = deadline
         self.attempt = 0
@@ -128,17 +148,21 @@ class _Call:
         if self.deadline is not None:
             left = self.deadline - time.monotonic()
             if left <= 0:
-                raise self._finish(self.profile.errors.timeout(self._text(f"deadline of {self.deadline_seconds} s passed")))
+                raise self._finish(
+                    self.profile.errors.timeout(self._text(f"deadline of {self.deadline_seconds} s passed"))
+                )
             timeout = httpx.Timeout(
                 connect=_cap(timeout.connect, left), read=_cap(timeout.read, left),
                 write=_cap(timeout.write, left), pool=_cap(timeout.pool, left),
             )  # fmt: skip
         headers = {name: value.reveal() if isinstance(value, Secret) else value for name, value in self.headers.items()}
-        self.transport._log.debug(
+        self.settings.log.debug(
             "%s %s (try %d of at most %d) headers=%s", self.operation.method, self.url, self.attempt,
             self.max_retries + 1, redact_headers(headers),
         )  # fmt: skip
-        return client.build_request(self.operation.method, self.url, headers=headers, content=self.body, timeout=timeout)
+        return client.build_request(
+            self.operation.method, self.url, headers=headers, content=self.body, timeout=timeout
+        )
 
     def after_failure(self, error: httpx.TransportError) -> float:
         """The wait before the next try after a connection failure or timeout; raises when there is none."""
@@ -150,7 +174,7 @@ class _Call:
 
     def after_response(self, response: httpx.Response) -> httpx.Response | float:
         """The response when it is a success, else the wait before the next try; raises when there is none."""
-        self.transport._log.debug("%s %s -> HTTP %d", self.operation.method, self.url, response.status_code)
+        self.settings.log.debug("%s %s -> HTTP %d", self.operation.method, self.url, response.status_code)
         if response.status_code in self.operation.success_status:
             return response
         permanent = self.profile.permanent_failure
@@ -164,12 +188,12 @@ class _Call:
         retry = self.attempt
         if retry > self.max_retries:
             raise self._finish(error)
-        delay = retry_delay(retry, self.transport._retry, self.transport._rng, retry_after)
+        delay = retry_delay(retry, self.settings.retry, self.settings.rng, retry_after)
         if delay is None:
             raise self._finish(error)
         if self.deadline is not None and time.monotonic() + delay >= self.deadline:
             raise self._finish(error)
-        self.transport._log.info(
+        self.settings.log.info(
             "%s %s: %s; retry %d of %d in %.2f s", self.operation.method, self.url, error.message, retry,
             self.max_retries, delay,
         )  # fmt: skip
@@ -336,7 +360,9 @@ def _server_message(body: Any, response: httpx.Response) -> str:
         except ValueError:
             fields = None
     for key in ("error", "detail", "message"):
-        value = fields.get(key) if isinstance(fields, dict) else getattr(fields, key, None)
+        value: object = (
+            cast("dict[str, object]", fields).get(key) if isinstance(fields, dict) else getattr(fields, key, None)
+        )
         if isinstance(value, str):
             return value
     return response.text or response.reason_phrase

@@ -1,4 +1,4 @@
-"""Every error a Waygrid call raises: each subclasses both `WaygridError` and the shared `sdkcore` class of its kind."""
+"""Every error a Waygrid call raises: each subclasses `WaygridError` and the `sdkcore` class of its kind."""
 
 from __future__ import annotations
 
