@@ -196,3 +196,8 @@ def test_importing_the_models_and_stubs_does_not_import_httpx() -> None:
     code = "import sys, sdkcore, waygrid_api.operations, exosphere_api.operations; print('httpx' in sys.modules)"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "False"
+
+
+def test_a_credential_passed_as_a_plain_header_is_kept_as_a_secret() -> None:
+    with SyncTransport("http://127.0.0.1:9", profile=WAYGRID, headers={"Authorization": f"Bearer {CANARY}"}) as t:
+        assert CANARY not in repr(vars(t))

@@ -12,6 +12,7 @@ from email.utils import formatdate
 from time import time
 from typing import Any
 
+import httpx
 import pytest
 
 import sdkcore
@@ -323,3 +324,42 @@ def test_with_30_percent_of_tries_failing_200_submissions_all_succeed_exactly_on
     assert set(state.processed.values()) == {1}
     failed_share = 1 - 200 / len(state.tries)
     assert failed_share > 0.2
+
+
+def test_one_transport_reuses_one_connection(server: FaultServer) -> None:
+    with SyncTransport(server.url, profile=PROFILE) as transport:
+        for n in range(5):
+            operations.ingest(transport, body=IngestRequest(graph=SPEC, payload={"n": n}))
+
+    async def five() -> None:
+        async with AsyncTransport(server.url, profile=PROFILE) as transport:
+            for n in range(5):
+                await operations.ingest_async(transport, body=IngestRequest(graph=SPEC, payload={"n": n}))
+
+    asyncio.run(five())
+    peers = [received.peer for received in server.tries]
+    assert len(set(peers[:5])) == 1
+    assert len(set(peers[5:])) == 1
+
+
+def test_a_client_passed_in_stays_open_for_its_owner(server: FaultServer) -> None:
+    with httpx.Client() as client:
+        with SyncTransport(server.url, profile=PROFILE, http_client=client) as transport:
+            operations.ingest(transport, body=IngestRequest(graph=SPEC, payload={"n": 1}))
+        assert not client.is_closed
+
+
+@pytest.mark.parametrize(
+    ("settings", "field"),
+    [
+        ({"base_url": "127.0.0.1:8080"}, "base_url"),
+        ({"base_url": "ftp://example.com"}, "base_url"),
+        ({"timeout": 0}, "timeout"),
+        ({"max_retries": -2}, "max_retries"),
+        ({"deadline": -1}, "deadline"),
+        ({"api_key": "  "}, "api_key"),
+    ],
+)
+def test_bad_transport_settings_name_the_setting(settings: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        SyncTransport(**{"base_url": "http://127.0.0.1:9", "profile": PROFILE, **settings})

@@ -10,7 +10,7 @@ import random
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -21,7 +21,7 @@ import msgspec
 from sdkcore.errors import APIConnectionError, APIError, APIStatusError
 from sdkcore.operation import Operation, RequestOptions
 from sdkcore.profile import APIProfile
-from sdkcore.redaction import RedactingFilter, Secret, redact_headers
+from sdkcore.redaction import SENSITIVE_HEADERS, RedactingFilter, Secret, redact_headers
 from sdkcore.retry import RetryConfig, is_retryable_status, parse_retry_after, retry_delay
 
 T = TypeVar("T")
@@ -39,7 +39,7 @@ class _Settings:
     """A transport's settings, as every call it sends reads them."""
 
     profile: APIProfile
-    headers: Mapping[str, str | Secret]
+    headers: Mapping[str, str | Secret] = field(repr=False)
     timeout: httpx.Timeout
     retry: RetryConfig
     deadline: float | None
@@ -64,7 +64,10 @@ class _TransportBase:
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"base_url must be an http:// or https:// URL, got {_safe_url(base_url)!r}")
         self.base_url = base_url.rstrip("/")
-        all_headers: dict[str, str | Secret] = dict(headers or {})
+        all_headers: dict[str, str | Secret] = {
+            name: Secret(value) if name.lower() in SENSITIVE_HEADERS else value
+            for name, value in (headers or {}).items()
+        }
         if api_key is not None:
             if not isinstance(api_key, str) or not api_key.strip():
                 raise ValueError("api_key must be a non-empty string")

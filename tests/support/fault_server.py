@@ -44,6 +44,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    peer: tuple[str, int]
 
 
 Responder = Callable[[Received], tuple[int, bytes]]
@@ -111,7 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         received = Received(
             self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length),
-            time.monotonic(),
+            time.monotonic(), self.client_address,
         )  # fmt: skip
         fault = self.state.fault_for(received)
         if fault.kind == "reset_before":
