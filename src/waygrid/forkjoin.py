@@ -45,8 +45,8 @@ def append_at_tail(node: Node, tail: Node) -> Node:
 
 def join_copy(branch: Node, join_node_id: str) -> JoinNode | None:
     """The first join with `join_node_id` on the branch's success path, if there is one."""
-    node: Node | None = branch
-    while node is not None and node is not UNSET:
+    node: Node = branch
+    while True:
         if isinstance(node, ForkNode):
             if not node.branches:
                 return None
@@ -54,8 +54,10 @@ def join_copy(branch: Node, join_node_id: str) -> JoinNode | None:
             continue
         if isinstance(node, JoinNode) and node.join_node_id == join_node_id:
             return node
-        node = node.on_success  # type: ignore[assignment]
-    return None
+        following = node.on_success
+        if following is UNSET or following is None:
+            return None
+        node = following
 
 
 def carrier_branch(fork: ForkNode) -> str:

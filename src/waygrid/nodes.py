@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Generic, TypeVar, Union
+from typing import Any, Generic, TypeVar
 
 from msgspec import UNSET
 from msgspec.structs import replace
@@ -31,15 +31,15 @@ from waygrid_api.models.traversal_spec import (
 )
 from waygrid_api.models.traversal_spec import Node as NodeStruct
 
-__all__ = ["INode", "ForkNodeBuilder", "JoinNodeBuilder", "Node", "NodeLike", "StandardNodeBuilder", "node_struct"]
+__all__ = ["ForkNodeBuilder", "INode", "JoinNodeBuilder", "Node", "NodeLike", "StandardNodeBuilder", "node_struct"]
 
 ADDRESS = re.compile(r"waygrid://(origin|processor|destination|system)/[a-z0-9-]+")
 LABEL_MAX = 64
 _NO_RETRY = NoRetry()
 _IMMEDIATE = ImmediateDelivery()
-_RETRY_TYPES: tuple[type, ...] = RetryPolicy.__args__  # type: ignore[attr-defined]
-_DELIVERY_TYPES: tuple[type, ...] = DeliveryStrategy.__args__  # type: ignore[attr-defined]
-_STRATEGY_TYPES: tuple[type, ...] = JoinStrategy.__args__  # type: ignore[attr-defined]
+_RETRY_TYPES: tuple[type, ...] = RetryPolicy.__args__
+_DELIVERY_TYPES: tuple[type, ...] = DeliveryStrategy.__args__
+_STRATEGY_TYPES: tuple[type, ...] = JoinStrategy.__args__
 
 S = TypeVar("S", StandardNode, ForkNode, JoinNode)
 B = TypeVar("B", bound="_Builder[Any]")
@@ -59,6 +59,7 @@ def checked_address(value: str) -> str:
 
 class _Builder(Generic[S]):
     __slots__ = ("_node",)
+    _node: S
 
     def __init__(self, node: S) -> None:
         self._node = node
@@ -93,12 +94,14 @@ class _Builder(Generic[S]):
         """Named parameters for the node's service: str, int, float, bool or Parameter.secret(...)."""
         if not isinstance(values, Mapping):
             raise TypeError(f"parameters takes a mapping of names to values, got {type(values).__name__}")
-        converted = {check.text(name, "parameter name"): parameter(value, f"parameters[{name!r}]")
-                     for name, value in values.items()}  # fmt: skip
+        converted = {
+            check.text(name, "parameter name"): parameter(value, f"parameters[{name!r}]")
+            for name, value in values.items()
+        }
         return self._with(parameters=converted or UNSET)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.struct == other.struct  # type: ignore[attr-defined]
+        return type(other) is type(self) and self.struct == other.struct
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -192,8 +195,9 @@ class ForkNodeBuilder(_Builder[ForkNode]):
         """The parallel branches by name (2 to 256); each runs until its success path ends, then the join."""
         if not isinstance(branches, Mapping):
             raise TypeError(f"branches takes a mapping of branch names to nodes, got {type(branches).__name__}")
-        converted = {check.text(name, "branch name"): node_struct(node, f"branches[{name!r}]")
-                     for name, node in branches.items()}  # fmt: skip
+        converted = {
+            check.text(name, "branch name"): node_struct(node, f"branches[{name!r}]") for name, node in branches.items()
+        }
         return self._with(branches=converted)
 
     def with_join(self, join: JoinNodeBuilder | JoinNode) -> ForkNodeBuilder:
@@ -212,19 +216,19 @@ class ForkNodeBuilder(_Builder[ForkNode]):
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ForkNodeBuilder) and self.struct == other.struct
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
 
-INode = Union[StandardNodeBuilder, ForkNodeBuilder, JoinNodeBuilder]
+INode = StandardNodeBuilder | ForkNodeBuilder | JoinNodeBuilder
 """Any node builder."""
-NodeLike = Union[INode, StandardNode, ForkNode, JoinNode]
+NodeLike = INode | StandardNode | ForkNode | JoinNode
 """A node builder or a generated node Struct."""
 
 
 def node_struct(node: NodeLike, name: str = "node") -> NodeStruct:
     """The wire Struct of a builder; a generated node Struct passes through."""
     if isinstance(node, _Builder):
-        return node.struct  # type: ignore[no-any-return]
+        return node.struct
     if isinstance(node, (StandardNode, ForkNode, JoinNode)):
         return node
     raise TypeError(f"{name} must be a node (Node.standard(...), Node.fork(...), Node.join(...)), got {node!r}")
@@ -268,7 +272,7 @@ class Node:
                 delivery_strategy=_IMMEDIATE,
                 branches={},
                 join_node_id="",
-            )  # fmt: skip
+            )
         )
 
     @staticmethod
@@ -281,7 +285,7 @@ class Node:
                 delivery_strategy=_IMMEDIATE,
                 join_node_id="",
                 strategy=AndJoin(),
-            )  # fmt: skip
+            )
         )
 
     from_struct = staticmethod(builder)

@@ -115,16 +115,25 @@ class _Walk:
             if isinstance(node.address, str) and ADDRESS.fullmatch(node.address):
                 self.good_addresses.add(node.address)
             else:
-                self.report(path + ".address", "address",
-                            f"{node.address!r} is not waygrid://<origin|processor|destination|system>/<service>")  # fmt: skip
+                self.report(
+                    path + ".address",
+                    "address",
+                    f"{node.address!r} is not waygrid://<origin|processor|destination|system>/<service>",
+                )
         if isinstance(node.label, str) and len(node.label) > LABEL_MAX:
-            self.report(path + ".label", "label-length", f"a label has at most {LABEL_MAX} characters, this has "
-                        f"{len(node.label)}")  # fmt: skip
+            self.report(
+                path + ".label",
+                "label-length",
+                f"a label has at most {LABEL_MAX} characters, this has {len(node.label)}",
+            )
         policy = node.retry_policy
         if not isinstance(policy, NoRetry):
             if not 0 <= policy.max_retries <= INT32_MAX:
-                self.report(path + ".retryPolicy.maxRetries", "max-retries",
-                            f"maxRetries must be between 0 and {INT32_MAX}, got {policy.max_retries}")  # fmt: skip
+                self.report(
+                    path + ".retryPolicy.maxRetries",
+                    "max-retries",
+                    f"maxRetries must be between 0 and {INT32_MAX}, got {policy.max_retries}",
+                )
             if isinstance(policy, BoundedExponentialRetry) and policy.cap.nanoseconds < policy.base.nanoseconds:
                 self.report(path + ".retryPolicy.cap", "retry-cap", "cap must be at least base")
             if isinstance(policy, PolynomialRetry) and not math.isfinite(policy.power):
@@ -143,8 +152,9 @@ class _Walk:
         if count < 2:
             self.report(path + ".branches", "fork-branches", f"a fork needs at least 2 branches, this has {count}")
         elif count > MAX_BRANCHES:
-            self.report(path + ".branches", "fork-branches", f"a fork has at most {MAX_BRANCHES} branches, this has "
-                        f"{count}")  # fmt: skip
+            self.report(
+                path + ".branches", "fork-branches", f"a fork has at most {MAX_BRANCHES} branches, this has {count}"
+            )
         if not fork.join_node_id:
             self.report(path + ".joinNodeId", "join-id", "the fork has no join_id: give it .join_id(...)")
         self.forks.setdefault(fork.join_node_id, []).append((path, fork))
@@ -152,9 +162,12 @@ class _Walk:
             branch_path = f"{path}.branches{_key(name)}"
             self.node(branch, branch_path, depth + 1)
             if fork.join_node_id and join_copy(branch, fork.join_node_id) is None:
-                self.report(branch_path, "fork-without-join",
-                            f"the branch does not end in the join of fork {fork.join_node_id!r}: attach it with "
-                            f"fork.with_join(Node.join(...).join_id({fork.join_node_id!r}))")  # fmt: skip
+                self.report(
+                    branch_path,
+                    "fork-without-join",
+                    f"the branch does not end in the join of fork {fork.join_node_id!r}: attach it with "
+                    f"fork.with_join(Node.join(...).join_id({fork.join_node_id!r}))",
+                )
 
     def join(self, join: JoinNode, path: str) -> None:
         if not join.join_node_id:
@@ -181,9 +194,11 @@ class _Walk:
                 self.condition(part, f"{path}.any[{index}]")
         elif isinstance(condition, (JsonExistsCondition, JsonEqualsCondition)):
             kind = "JsonExists" if isinstance(condition, JsonExistsCondition) else "JsonEquals"
-            self.report(path, "condition-not-accepted",
-                        f"the Waygrid router (build c785f04) rejects {kind} conditions; it reads Always, Not, And "
-                        "and Or")  # fmt: skip
+            self.report(
+                path,
+                "condition-not-accepted",
+                f"the Waygrid router (build c785f04) rejects {kind} conditions; it reads Always, Not, And and Or",
+            )
 
     def repeat(self, policy: object, path: str) -> None:
         if isinstance(policy, RepeatTimes) and policy.time < 1:
@@ -194,30 +209,42 @@ class _Walk:
         for join_id, forks in self.forks.items():
             if join_id and len(forks) > 1:
                 for path, _ in forks[1:]:
-                    self.report(path + ".joinNodeId", "duplicate-fork",
-                                f"join_id {join_id!r} is already used by the fork at {forks[0][0]}")  # fmt: skip
+                    self.report(
+                        path + ".joinNodeId",
+                        "duplicate-fork",
+                        f"join_id {join_id!r} is already used by the fork at {forks[0][0]}",
+                    )
         for join_id, joins in self.joins.items():
-            forks = self.forks.get(join_id)
-            if not forks:
+            paired = self.forks.get(join_id)
+            if not paired:
                 for path, _ in joins:
                     self.report(path, "join-without-fork", f"no fork has join_id {join_id!r}")
                 continue
             first = _bare(joins[0][1])
             for path, join in joins[1:]:
                 if _bare(join) != first:
-                    self.report(path, "multiple-joins",
-                                f"this join differs from the join of fork {join_id!r} at {joins[0][0]}: a fork "
-                                "has exactly one join, copied unchanged to each branch")  # fmt: skip
+                    self.report(
+                        path,
+                        "multiple-joins",
+                        f"this join differs from the join of fork {join_id!r} at {joins[0][0]}: a fork "
+                        "has exactly one join, copied unchanged to each branch",
+                    )
             carriers = [path for path, join in joins if has_continuations(join)]
             for path in carriers[1:]:
-                self.report(path, "repeated-continuations",
-                            f"only one copy of join {join_id!r} may carry onSuccess/onFailure/onTimeout (also at "
-                            f"{carriers[0]}); each copy would start its own continuation")  # fmt: skip
+                self.report(
+                    path,
+                    "repeated-continuations",
+                    f"only one copy of join {join_id!r} may carry onSuccess/onFailure/onTimeout (also at "
+                    f"{carriers[0]}); each copy would start its own continuation",
+                )
             strategy = joins[0][1].strategy
-            branches = len(forks[0][1].branches)
+            branches = len(paired[0][1].branches)
             if isinstance(strategy, QuorumJoin) and not 1 <= strategy.n <= branches:
-                self.report(joins[0][0] + ".strategy.n", "quorum",
-                            f"quorum n must be between 1 and the fork's {branches} branches, got {strategy.n}")  # fmt: skip
+                self.report(
+                    joins[0][0] + ".strategy.n",
+                    "quorum",
+                    f"quorum n must be between 1 and the fork's {branches} branches, got {strategy.n}",
+                )
 
 
 def _bare(join: JoinNode) -> JoinNode:
