@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import logging
+import pickle
 import subprocess
 import sys
 import traceback
@@ -51,12 +52,20 @@ SCENARIOS: dict[str, list[Fault]] = {
 
 
 def everything_about(error: BaseException) -> str:
-    """Every text a user, a log formatter or an error tracker could get out of an exception."""
-    texts = [str(error), repr(error), repr(error.args), repr(vars(error))]
-    texts += traceback.format_exception(type(error), error, error.__traceback__)
-    for linked in (error.__cause__, error.__context__):
-        if linked is not None:
-            texts += [repr(linked), repr(getattr(linked, "request", None)), repr(vars(linked))]
+    """Every text a user, a log formatter or an error tracker (locals included) could get out of an exception,
+    down its whole chain, and out of its pickled form."""
+    texts = [pickle.dumps(error).decode("latin-1"), *traceback.format_exception(error)]
+    # The SDK's own frames, with their local variables, as an error tracker records them (the caller's frames
+    # hold the key the caller passed, which is not the SDK's to hide).
+    summary = traceback.TracebackException.from_exception(error, capture_locals=True)
+    texts += [repr(frame.locals) for frame in summary.stack if "/tests/" not in frame.filename]
+    seen: BaseException | None = error
+    while seen is not None:
+        texts += [str(seen), repr(seen), repr(seen.args), repr(vars(seen))]
+        request = getattr(seen, "request", None)
+        if request is not None:
+            texts += [repr(request), repr(dict(request.headers))]
+        seen = seen.__cause__ or seen.__context__
     return "\n".join(texts)
 
 
@@ -159,6 +168,8 @@ def test_headers_logged_by_anyone_on_an_sdk_logger_are_redacted(log_output: io.S
         f"proxy-authorization: Basic {CANARY}",
         f"curl -H 'Bearer {CANARY}'",
         f"cookie: session={CANARY}",
+        f"Authorization: Token {CANARY}",
+        f"x-api-key={CANARY} and more",
     ],
 )
 def test_the_filter_redacts_every_spelling_of_a_credential(text: str) -> None:
@@ -187,9 +198,44 @@ def test_a_key_given_to_an_api_without_auth_is_refused_without_echoing_it() -> N
     assert CANARY not in str(caught.value)
 
 
-def test_credentials_in_the_base_url_stay_out_of_the_repr() -> None:
-    with SyncTransport(f"http://user:{CANARY}@127.0.0.1:9", profile=WAYGRID) as transport:
-        assert CANARY not in repr(transport)
+def test_credentials_in_the_base_url_are_refused_without_echoing_them() -> None:
+    with pytest.raises(ValueError, match="must not carry a user or password") as caught:
+        SyncTransport(f"http://user:{CANARY}@127.0.0.1:9", profile=WAYGRID)
+    assert CANARY not in str(caught.value)
+
+
+@pytest.mark.parametrize("key", [CANARY + "\n", CANARY + " ", "sk-caf\u00e9-" + CANARY, " " + CANARY, ""])
+def test_a_key_that_cannot_travel_in_a_header_is_refused_without_echoing_it(key: str) -> None:
+    with pytest.raises(ValueError, match="printable ASCII") as caught:
+        SyncTransport("http://127.0.0.1:9", profile=EXOSPHERE, api_key=key)
+    assert CANARY not in str(caught.value)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_key_echoed_by_the_server_is_scrubbed(mode: str, log_output: io.StringIO) -> None:
+    echo = json.dumps({"detail": f"Invalid API key {CANARY}"}).encode()
+    state = FaultServer(script=[Fault("status", status=503, body=echo), Fault("status", status=401, body=echo)])
+    with running(state):
+        _, error, texts = run_scenario(
+            mode,
+            EXOSPHERE,
+            state.url,
+            lambda transport: exosphere_operations.get_secrets(transport, namespace="ns", state_id="s1"),
+            lambda transport: exosphere_operations.get_secrets_async(transport, namespace="ns", state_id="s1"),
+        )
+    assert error is not None
+    assert "Invalid API key <redacted>" in str(error)
+    assert CANARY not in texts + log_output.getvalue()
+
+
+def test_exception_text_logged_on_an_sdk_logger_is_redacted(log_output: io.StringIO) -> None:
+    SyncTransport("http://127.0.0.1:9", profile=EXOSPHERE, api_key=CANARY).close()
+    try:
+        raise RuntimeError(f"headers were {{'x-api-key': '{CANARY}'}}")
+    except RuntimeError:
+        logging.getLogger(EXOSPHERE.logger_name).exception("failed", stack_info=True)
+    assert CANARY not in log_output.getvalue()
+    assert "<redacted>" in log_output.getvalue()
 
 
 def test_importing_the_models_and_stubs_does_not_import_httpx() -> None:

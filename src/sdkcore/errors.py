@@ -15,6 +15,16 @@ class APIError(Exception):
         self.message = message
         self.attempts = 1
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The subclasses take keyword-only arguments; rebuild from the attributes so errors pickle and copy.
+        return _rebuild, (type(self), self.message), self.__dict__
+
+
+def _rebuild(error_class: type[APIError], message: str) -> APIError:
+    error = error_class.__new__(error_class)
+    Exception.__init__(error, message)
+    return error
+
 
 class APIConnectionError(APIError):
     """The server could not be reached, or the connection broke before a response arrived."""

@@ -39,15 +39,17 @@ def redact_headers(headers: Mapping[str, str], sensitive: Iterable[str] = SENSIT
 class RedactingFilter(logging.Filter):
     """Rewrites a log record so no value of a sensitive header, and no bearer token, survives in its text.
 
-    It recognises `name: value`, `name=value`, `'name': 'value'` and `(b'name', b'value')` spellings. Add it to a
-    handler to cover every logger that handler serves (httpx and httpcore included); the SDKs' own loggers carry it.
+    It recognises `name: value`, `name=value`, `'name': 'value'` and `(b'name', b'value')` spellings, whatever the
+    scheme (`Bearer`, `Token`, ...), in the message, the exception text and the stack. A filter on a logger does not
+    see the records of its child loggers: add it to a handler to cover every logger that handler serves (httpx and
+    httpcore included). The SDKs' own loggers carry one.
     """
 
     def __init__(self, header_names: Iterable[str] = SENSITIVE_HEADERS) -> None:
         super().__init__()
         names = "|".join(sorted(re.escape(name) for name in header_names))
         self._header_value = re.compile(
-            rf"""(?ix) ((?<![\w-])(?:{names})['"]?\s*[:=,]\s*(?:b?['"])?) (?:bearer\s+|basic\s+)? [^\s'",)}}\]]+"""
+            rf"""(?ix) ((?<![\w-])(?:{names})['"]?\s*[:=,]\s*(?:b?['"])?) [^'"\r\n,)}}\]]*[^'"\s,)}}\]]"""
         )
         self._bearer = re.compile(r"(?i)\b(bearer\s+)[^\s'\",)}\]]+")
 
@@ -64,4 +66,10 @@ class RedactingFilter(logging.Filter):
         if redacted != message:
             record.msg = redacted
             record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True

@@ -50,7 +50,7 @@ def retry_delay(retry: int, config: RetryConfig, rng: random.Random, retry_after
     """Seconds to wait before retry number `retry` (1-based), or None when the server asks for more than the cap."""
     if retry_after is not None:
         return retry_after if retry_after <= config.max_retry_after else None
-    backoff = min(config.initial_delay * 2.0 ** (retry - 1), config.max_delay)
+    backoff = min(config.initial_delay * 2.0 ** min(retry - 1, 64), config.max_delay)
     return backoff * (1 - config.jitter * rng.random())
 
 

@@ -4,7 +4,6 @@ and turns every failure into the API's typed error."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
@@ -13,15 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import msgspec
 
-from sdkcore.errors import APIConnectionError, APIError, APIStatusError
+from sdkcore.errors import APIError, APIStatusError
 from sdkcore.operation import Operation, RequestOptions
 from sdkcore.profile import APIProfile
-from sdkcore.redaction import SENSITIVE_HEADERS, RedactingFilter, Secret, redact_headers
+from sdkcore.redaction import REDACTED, SENSITIVE_HEADERS, RedactingFilter, Secret, redact_headers
 from sdkcore.retry import RetryConfig, is_retryable_status, parse_retry_after, retry_delay
 
 T = TypeVar("T")
@@ -32,6 +30,12 @@ DEFAULT_DEADLINE = 300.0
 """Seconds one call may take in all, every try and wait included."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MESSAGE_LIMIT = 2000
+MIN_TRY_SECONDS = 0.05
+"""A retry is not started unless at least this much of the deadline is left after its wait."""
+ATTEMPTS = "sdkcore.attempts"
+FINAL_TRANSPORT_ERRORS = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.DecodingError,
+                          httpx.TooManyRedirects)  # fmt: skip
+"""Failures a retry cannot fix: a request httpx refuses to send, or an answer it cannot read."""
 
 
 @dataclass(frozen=True)
@@ -40,11 +44,19 @@ class _Settings:
 
     profile: APIProfile
     headers: Mapping[str, str | Secret] = field(repr=False)
+    secrets: tuple[str, ...] = field(repr=False)
+    sensitive: frozenset[str]
     timeout: httpx.Timeout
     retry: RetryConfig
     deadline: float | None
     rng: random.Random
     log: logging.Logger
+
+    def scrub(self, text: str) -> str:
+        """`text` with every credential of this transport replaced, should a server or library echo one."""
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
 
 
 class _TransportBase:
@@ -60,33 +72,34 @@ class _TransportBase:
         retry: RetryConfig | None = None,
         deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
-        parts = urlsplit(base_url) if isinstance(base_url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"base_url must be an http:// or https:// URL, got {_safe_url(base_url)!r}")
-        self.base_url = base_url.rstrip("/")
+        self.base_url = _checked_base_url(base_url)
+        sensitive = SENSITIVE_HEADERS | {profile.auth_header.lower()} if profile.auth_header else SENSITIVE_HEADERS
         all_headers: dict[str, str | Secret] = {
-            name: Secret(value) if name.lower() in SENSITIVE_HEADERS else value
+            name.lower(): Secret(value) if name.lower() in sensitive else value
             for name, value in (headers or {}).items()
         }
         if api_key is not None:
-            if not isinstance(api_key, str) or not api_key.strip():
-                raise ValueError("api_key must be a non-empty string")
             if profile.auth_header is None:
                 raise ValueError(f"the {profile.name} API takes no API key")
-            all_headers[profile.auth_header] = Secret(profile.auth_value(api_key))
+            all_headers[profile.auth_header.lower()] = Secret(profile.auth_value(_checked_key(api_key)))
         if deadline is not None and not (isinstance(deadline, (int, float)) and deadline > 0):
             raise ValueError(f"deadline must be a number of seconds > 0, got {deadline!r}")
+        secrets = [value.reveal() for value in all_headers.values() if isinstance(value, Secret)]
+        if api_key is not None:
+            secrets.append(api_key)
         retry = retry or RetryConfig()
         log = logging.getLogger(profile.logger_name)
         if not any(isinstance(f, RedactingFilter) for f in log.filters):
-            log.addFilter(RedactingFilter())
+            log.addFilter(RedactingFilter(sensitive))
         self._settings = _Settings(
             profile=profile,
             headers=all_headers,
+            secrets=tuple(sorted(secrets, key=len, reverse=True)),
+            sensitive=frozenset(sensitive),
             timeout=_timeout(timeout, "timeout"),
             retry=retry if max_retries is None else replace(retry, max_retries=max_retries),
             deadline=deadline,
-            rng=random.Random(),
+            rng=random.SystemRandom(),
             log=log,
         )
 
@@ -95,7 +108,7 @@ class _TransportBase:
         return self._settings.profile
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={_safe_url(self.base_url)!r}, api={self.profile.name!r})"
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api={self.profile.name!r})"
 
     def _call(
         self,
@@ -104,20 +117,22 @@ class _TransportBase:
         body: bytes | None,
         options: RequestOptions | None,
     ) -> _Call:
-        return _Call(self._settings, operation, self.base_url + operation.url_path(path_params or {}), body,
-                     options or RequestOptions())  # fmt: skip
+        url = self.base_url + operation.url_path(path_params or {})
+        return _Call(self._settings, operation, url, body, options or RequestOptions())
 
     def decode(self, operation: Operation, response: httpx.Response, type_: type[T]) -> T:
         """Decode a success body into the operation's response model, or raise the decode error naming the path."""
         try:
             return operation.codec.decode(response.content, type_)
         except (msgspec.ValidationError, msgspec.DecodeError) as error:
-            raise self.profile.errors.decode(
+            failure = self.profile.errors.decode(
                 f"{operation.operation_id}: the {response.status_code} response does not match "
-                f"{type_.__name__}: {error}",
+                f"{type_.__name__}: {self._settings.scrub(str(error))}",
                 status_code=response.status_code,
                 request_id=response.headers.get(self.profile.request_id_header),
-            ) from None
+            )
+        failure.attempts = response.extensions.get(ATTEMPTS, 1)
+        raise failure
 
 
 class _Call:
@@ -134,26 +149,35 @@ class _Call:
         self.headers: dict[str, str | Secret] = {"accept": "application/json", **settings.headers}
         if body is not None:
             self.headers["content-type"] = "application/json"
-        if operation.method not in SAFE_METHODS and self.profile.idempotency_header:
-            self.headers[self.profile.idempotency_header] = options.idempotency_key or str(uuid.uuid4())
-        self.headers.update(options.extra_headers or {})
+        extra = {name.lower(): value for name, value in (options.extra_headers or {}).items()}
+        idempotency_header = (self.profile.idempotency_header or "").lower()
+        if idempotency_header and options.idempotency_key is not None:
+            self.headers[idempotency_header] = options.idempotency_key
+        elif idempotency_header and operation.method not in SAFE_METHODS and idempotency_header not in extra:
+            self.headers[idempotency_header] = str(uuid.uuid4())
+        self.headers.update(extra)
         self.timeout = settings.timeout if options.timeout is None else _timeout(options.timeout, "timeout")
         self.max_retries = settings.retry.max_retries if options.max_retries is None else options.max_retries
         deadline = options.deadline or settings.deadline
         self.deadline = None if deadline is None else time.monotonic() + deadline
         self.deadline_seconds = deadline
         self.attempt = 0
+        self.last_error: APIError | None = None
+        self.chunks: list[bytes] = []
+
+    def left(self) -> float | None:
+        """Seconds left before the deadline (None: no deadline)."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
 
     def request(self, client: httpx.Client | httpx.AsyncClient) -> httpx.Request:
         """The next try, its timeouts cut to what is left of the deadline."""
+        left = self.left()
+        if left is not None and left <= 0:
+            raise self._finish(self.last_error or self._deadline_error())
         self.attempt += 1
+        self.chunks = []
         timeout = self.timeout
-        if self.deadline is not None:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                raise self._finish(
-                    self.profile.errors.timeout(self._text(f"deadline of {self.deadline_seconds} s passed"))
-                )
+        if left is not None:
             timeout = httpx.Timeout(
                 connect=_cap(timeout.connect, left), read=_cap(timeout.read, left),
                 write=_cap(timeout.write, left), pool=_cap(timeout.pool, left),
@@ -161,18 +185,45 @@ class _Call:
         headers = {name: value.reveal() if isinstance(value, Secret) else value for name, value in self.headers.items()}
         self.settings.log.debug(
             "%s %s (try %d of at most %d) headers=%s", self.operation.method, self.url, self.attempt,
-            self.max_retries + 1, redact_headers(headers),
+            self.max_retries + 1, redact_headers(headers, self.settings.sensitive),
         )  # fmt: skip
-        return client.build_request(
-            self.operation.method, self.url, headers=headers, content=self.body, timeout=timeout
-        )
+        return client.build_request(self.operation.method, self.url, headers=headers, content=self.body,
+                                    timeout=timeout)  # fmt: skip
 
-    def after_failure(self, error: httpx.TransportError) -> float:
-        """The wait before the next try after a connection failure or timeout; raises when there is none."""
+    def take(self, chunk: bytes) -> None:
+        """One chunk of the answer's body; raises the deadline error once the deadline has passed."""
+        self.chunks.append(chunk)
+        left = self.left()
+        if left is not None and left <= 0:
+            raise self._finish(self._deadline_error())
+
+    def answered(self, response: httpx.Response) -> httpx.Response:
+        """The answer with its whole body read (as `take` collected it, already decoded)."""
+        headers = [(name, value) for name, value in response.headers.multi_items()
+                   if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")]  # fmt: skip
+        extensions = {**response.extensions, ATTEMPTS: self.attempt}
+        whole = httpx.Response(response.status_code, headers=headers, content=b"".join(self.chunks),
+                               request=response.request, extensions=extensions)  # fmt: skip
+        whole.read()
+        return whole
+
+    def next_step(self, answer: httpx.Response | Exception) -> httpx.Response | float:
+        """The success response, or the wait before the next try; raises the API's error when there is none."""
+        if isinstance(answer, Exception):
+            return self.after_failure(answer)
+        return self.after_response(answer)
+
+    def after_failure(self, error: Exception) -> float:
+        """The wait before the next try after the request failed in transport; raises when there is none."""
         errors = self.profile.errors
-        kind = errors.timeout if isinstance(error, httpx.TimeoutException) else errors.connection
-        label = "timed out" if isinstance(error, httpx.TimeoutException) else "connection failed"
-        failure: APIConnectionError = kind(self._text(f"{label} ({type(error).__name__}: {error})"))
+        detail = f"({type(error).__name__}: {self.settings.scrub(str(error))})"
+        if isinstance(error, asyncio.TimeoutError):
+            raise self._finish(self._deadline_error())
+        if isinstance(error, httpx.TimeoutException):
+            return self._retry_or_raise(errors.timeout(self._text(f"timed out {detail}")), retry_after=None)
+        failure = errors.connection(self._text(f"connection failed {detail}"))
+        if isinstance(error, FINAL_TRANSPORT_ERRORS):
+            raise self._finish(failure)
         return self._retry_or_raise(failure, retry_after=None)
 
     def after_response(self, response: httpx.Response) -> httpx.Response | float:
@@ -180,21 +231,24 @@ class _Call:
         self.settings.log.debug("%s %s -> HTTP %d", self.operation.method, self.url, response.status_code)
         if response.status_code in self.operation.success_status:
             return response
+        text = self.settings.scrub(response.text)
         permanent = self.profile.permanent_failure
-        final_class = None if permanent is None else permanent(response.status_code, response.text)
-        error = self._status_error(response, final_class)
+        final_class = None if permanent is None else permanent(response.status_code, text)
+        error = self._status_error(response, text, final_class)
         if final_class is not None or not is_retryable_status(response.status_code):
             raise self._finish(error)
         return self._retry_or_raise(error, retry_after=error.retry_after)
 
     def _retry_or_raise(self, error: APIError, retry_after: float | None) -> float:
+        self.last_error = error
         retry = self.attempt
         if retry > self.max_retries:
             raise self._finish(error)
         delay = retry_delay(retry, self.settings.retry, self.settings.rng, retry_after)
         if delay is None:
             raise self._finish(error)
-        if self.deadline is not None and time.monotonic() + delay >= self.deadline:
+        left = self.left()
+        if left is not None and delay + MIN_TRY_SECONDS >= left:
             raise self._finish(error)
         self.settings.log.info(
             "%s %s: %s; retry %d of %d in %.2f s", self.operation.method, self.url, error.message, retry,
@@ -202,9 +256,12 @@ class _Call:
         )  # fmt: skip
         return delay
 
+    def _deadline_error(self) -> APIError:
+        return self.profile.errors.timeout(self._text(f"the deadline of {self.deadline_seconds} s passed"))
+
     def _finish(self, error: APIError) -> APIError:
         error.attempts = self.attempt
-        if self.attempt > 1:
+        if self.attempt > 1 and not error.message.endswith(" tries)"):
             error.message = f"{error.message} (after {self.attempt} tries)"
             error.args = (error.message,)
         return error
@@ -212,11 +269,13 @@ class _Call:
     def _text(self, detail: str) -> str:
         return f"{self.operation.operation_id}: {detail}"
 
-    def _status_error(self, response: httpx.Response, error_class: type[APIStatusError] | None) -> APIStatusError:
+    def _status_error(
+        self, response: httpx.Response, text: str, error_class: type[APIStatusError] | None
+    ) -> APIStatusError:
         status = response.status_code
         error_class = error_class or self.profile.errors.for_status(status)
-        body = _error_body(self.operation, response)
-        server_message = _server_message(body, response)
+        body = _error_body(self.operation, status, text)
+        server_message = _server_message(body, text) or response.reason_phrase
         request_id = response.headers.get(self.profile.request_id_header)
         shown = server_message if len(server_message) <= MESSAGE_LIMIT else (
             f"{server_message[:MESSAGE_LIMIT]}... ({len(server_message) - MESSAGE_LIMIT} more characters in "
@@ -234,7 +293,10 @@ class _Call:
 
 
 class SyncTransport(_TransportBase):
-    """Blocking transport with one connection pool; close it, or use it as a context manager."""
+    """Blocking transport with one connection pool; close it, or use it as a context manager.
+
+    The deadline is checked between the chunks of an answer; an answer that stalls completely ends at its read
+    timeout, which is never longer than the time left when the try began."""
 
     def __init__(self, base_url: str, *, http_client: httpx.Client | None = None, **settings: Any) -> None:
         super().__init__(base_url, **settings)
@@ -252,17 +314,24 @@ class SyncTransport(_TransportBase):
         """Send one call, retrying as configured; the success response, or the API's typed error."""
         call = self._call(operation, path_params, body, options)
         while True:
-            request = call.request(self._client)
             try:
-                response = self._client.send(request)
-            except httpx.TransportError as error:
-                delay = call.after_failure(error)
-            else:
-                outcome = call.after_response(response)
-                if isinstance(outcome, httpx.Response):
-                    return outcome
-                delay = outcome
-            time.sleep(delay)
+                answer: httpx.Response | Exception = self._try(call)
+            except httpx.RequestError as error:
+                answer = error
+            # Handled outside the except block, so the SDK error does not chain httpx's (whose request holds the key).
+            step = call.next_step(answer)
+            if isinstance(step, httpx.Response):
+                return step
+            time.sleep(step)
+
+    def _try(self, call: _Call) -> httpx.Response:
+        response = self._client.send(call.request(self._client), stream=True)
+        try:
+            for chunk in response.iter_bytes():
+                call.take(chunk)
+        finally:
+            response.close()
+        return call.answered(response)
 
     def close(self) -> None:
         if self._owns_client:
@@ -276,7 +345,9 @@ class SyncTransport(_TransportBase):
 
 
 class AsyncTransport(_TransportBase):
-    """Asyncio transport with one connection pool; close it, or use it as an async context manager."""
+    """Asyncio transport with one connection pool; close it, or use it as an async context manager.
+
+    Each try is also bounded as a whole by what is left of the deadline."""
 
     def __init__(self, base_url: str, *, http_client: httpx.AsyncClient | None = None, **settings: Any) -> None:
         super().__init__(base_url, **settings)
@@ -294,17 +365,26 @@ class AsyncTransport(_TransportBase):
         """Send one call, retrying as configured; the success response, or the API's typed error."""
         call = self._call(operation, path_params, body, options)
         while True:
-            request = call.request(self._client)
             try:
-                response = await self._client.send(request)
-            except httpx.TransportError as error:
-                delay = call.after_failure(error)
-            else:
-                outcome = call.after_response(response)
-                if isinstance(outcome, httpx.Response):
-                    return outcome
-                delay = outcome
-            await asyncio.sleep(delay)
+                left = call.left()
+                answer: httpx.Response | Exception = await (
+                    self._try(call) if left is None else asyncio.wait_for(self._try(call), left)
+                )
+            except (httpx.RequestError, asyncio.TimeoutError) as error:
+                answer = error
+            step = call.next_step(answer)
+            if isinstance(step, httpx.Response):
+                return step
+            await asyncio.sleep(step)
+
+    async def _try(self, call: _Call) -> httpx.Response:
+        response = await self._client.send(call.request(self._client), stream=True)
+        try:
+            async for chunk in response.aiter_bytes():
+                call.take(chunk)
+        finally:
+            await response.aclose()
+        return call.answered(response)
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -319,6 +399,34 @@ class AsyncTransport(_TransportBase):
         await self.aclose()
 
 
+def _checked_base_url(base_url: object) -> str:
+    if not isinstance(base_url, str):
+        raise TypeError(f"base_url must be a str, got {type(base_url).__name__}")
+    try:
+        url = httpx.URL(base_url)
+        port = url.port
+    except (httpx.InvalidURL, ValueError):
+        url, port = None, None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"base_url must be an http:// or https:// URL, got {_without_userinfo(base_url)!r}")
+    if url.userinfo:
+        raise ValueError("base_url must not carry a user or password: pass the key as api_key")
+    del port
+    return base_url.rstrip("/")
+
+
+def _checked_key(api_key: object) -> str:
+    """The key, if it can travel in a header; the error never repeats it."""
+    if not isinstance(api_key, str):
+        raise TypeError(f"api_key must be a str, got {type(api_key).__name__}")
+    if not api_key or any(not "!" <= char <= "~" for char in api_key):
+        raise ValueError(
+            "api_key must be non-empty printable ASCII without spaces or line breaks "
+            "(a key read from a file often ends in a newline)"
+        )
+    return api_key
+
+
 def _timeout(value: httpx.Timeout | float, name: str) -> httpx.Timeout:
     if isinstance(value, httpx.Timeout):
         return value
@@ -331,36 +439,33 @@ def _cap(seconds: float | None, left: float) -> float:
     return left if seconds is None else min(seconds, left)
 
 
-def _safe_url(url: object) -> str:
-    """The URL without any user:password part."""
-    if not isinstance(url, str):
-        return repr(url)
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
+def _without_userinfo(url: str) -> str:
+    """The URL without any user:password part, for error messages."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
         return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
 
 
-def _error_body(operation: Operation, response: httpx.Response) -> Any:
-    error_type = operation.error_types.get(response.status_code)
+def _error_body(operation: Operation, status: int, text: str) -> Any:
+    error_type = operation.error_types.get(status)
     if error_type is None:
         return None
     try:
-        return operation.codec.decode(response.content, error_type)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+        return operation.codec.decode(text.encode(), error_type)
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         return None
 
 
-def _server_message(body: Any, response: httpx.Response) -> str:
+def _server_message(body: Any, text: str) -> str:
     """The server's explanation: the error model's `error`/`detail` text, the same keys of any JSON object, or the
     body as text."""
     fields: Any = body
     if fields is None:
         try:
-            fields = json.loads(response.content)
-        except ValueError:
+            fields = msgspec.json.decode(text)
+        except (msgspec.DecodeError, RecursionError):
             fields = None
     for key in ("error", "detail", "message"):
         value: object = (
@@ -368,4 +473,4 @@ def _server_message(body: Any, response: httpx.Response) -> str:
         )
         if isinstance(value, str):
             return value
-    return response.text or response.reason_phrase
+    return text

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-FaultKind = Literal["ok", "reset_before", "reset_after", "status", "slow", "malformed"]
+FaultKind = Literal["ok", "reset_before", "reset_after", "status", "slow", "drip", "malformed"]
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,8 @@ class Fault:
 
     ok: process and answer; reset_before: drop the connection unprocessed; reset_after: process, then drop the
     connection before answering; status: answer `status` unprocessed; slow: wait `delay` s, then process and answer;
-    malformed: process and answer 200 with a body that is not JSON.
+    drip: process, then send the answer one byte every `delay` s; malformed: process and answer 200 with a body
+    that is not JSON.
     """
 
     kind: FaultKind = "ok"
@@ -45,6 +46,7 @@ class Received:
     body: bytes
     at: float
     peer: tuple[str, int]
+    raw_header_names: list[str]
 
 
 Responder = Callable[[Received], tuple[int, bytes]]
@@ -112,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         received = Received(
             self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length),
-            time.monotonic(), self.client_address,
+            time.monotonic(), self.client_address, [name.lower() for name in self.headers],
         )  # fmt: skip
         fault = self.state.fault_for(received)
         if fault.kind == "reset_before":
@@ -126,11 +128,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reset()
         if fault.kind == "malformed":
             status, body = 200, b'{"traversalId": "01J'
-        self._answer(status, body, fault.headers)
+        self._answer(status, body, fault.headers, drip=fault.delay if fault.kind == "drip" else 0.0)
 
     do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 - the names http.server dispatches to
 
-    def _answer(self, status: int, body: bytes, headers: tuple[tuple[str, str], ...]) -> None:
+    def _answer(self, status: int, body: bytes, headers: tuple[tuple[str, str], ...], drip: float = 0.0) -> None:
         try:
             self.send_response(status)
             self.send_header("content-type", "application/json")
@@ -139,7 +141,12 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in headers:
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body)
+            if not drip:
+                self.wfile.write(body)
+            for index in range(len(body) if drip else 0):
+                self.wfile.write(body[index : index + 1])
+                self.wfile.flush()
+                time.sleep(drip)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
@@ -151,6 +158,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+def unused_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on (it was free a moment ago)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 @contextmanager

@@ -61,7 +61,7 @@ def reader_namespace(**extra: Any) -> dict[str, Any]:
 
 def run_block(index: int, source: str | None = None, **extra: Any) -> dict[str, Any]:
     namespace = reader_namespace(**extra)
-    exec(compile(source or BLOCKS[index], f"seed.md block {index}", "exec"), namespace)  # noqa: S102
+    exec(compile(source or BLOCKS[index], f"seed.md block {index}", "exec"), namespace)
     return namespace
 
 
