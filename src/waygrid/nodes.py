@@ -62,7 +62,13 @@ class _Builder(Generic[S]):
     _node: S
 
     def __init__(self, node: S) -> None:
-        self._node = node
+        object.__setattr__(self, "_node", node)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: its setters return a new node")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
 
     @property
     def struct(self) -> S:
@@ -146,7 +152,12 @@ class JoinNodeBuilder(_Builder[JoinNode]):
 
     def timeout(self, timeout: DurationLike | None) -> JoinNodeBuilder:
         """How long to wait for the branches before onTimeout; None waits without limit."""
-        return self._with(timeout=UNSET if timeout is None else check.duration(timeout, "timeout"))
+        if timeout is None:
+            return self._with(timeout=UNSET)
+        duration = check.duration(timeout, "timeout")
+        if duration.nanoseconds == 0:
+            raise ValueError("timeout must be longer than zero (None waits without limit)")
+        return self._with(timeout=duration)
 
     def on_success(self, node: NodeLike | None) -> JoinNodeBuilder:
         return self._with(on_success=_continuation(node, "on_success"))
@@ -163,19 +174,23 @@ class ForkNodeBuilder(_Builder[ForkNode]):
     join at the end of every branch, the join's continuations on the first copy, as the router's compiler needs."""
 
     __slots__ = ("_join", "_placed")
+    _join: JoinNode | None
+    _placed: ForkNode | None
 
     def __init__(self, node: ForkNode, join: JoinNode | None = None) -> None:
         super().__init__(node)
-        self._join = join
-        self._placed: ForkNode | None = None
+        object.__setattr__(self, "_join", join)
+        object.__setattr__(self, "_placed", None)
 
     @property
     def struct(self) -> ForkNode:
         if self._join is None:
             return self._node
-        if self._placed is None:
-            self._placed = place_join(self._node, self._join)
-        return self._placed
+        placed: ForkNode | None = self._placed
+        if placed is None:
+            placed = place_join(self._node, self._join)
+            object.__setattr__(self, "_placed", placed)  # a cache of a pure function of the frozen fields
+        return placed
 
     @property
     def join(self) -> JoinNodeBuilder | None:
