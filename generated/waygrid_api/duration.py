@@ -120,10 +120,10 @@ class Duration:
         return timedelta(microseconds=self._nanoseconds // 1_000)
 
     def to_wire(self) -> str:
-        """The text sent to the server: the parsed text if there was one, else the long form."""
-        if self._text is not None:
-            return self._text
-        return self.long_form()
+        """The text sent to the server: the parsed text if there was one, else the long form (computed once)."""
+        if self._text is None:
+            self._text = self.long_form()
+        return self._text
 
     def long_form(self) -> str:
         """The server's own spelling: the coarsest exact unit, plural unless the count is 1."""

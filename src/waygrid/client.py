@@ -51,10 +51,11 @@ class _ClientBase:
         return {"profile": PROFILE, "api_key": api_key, **self._settings}
 
     def _request(self, spec: Spec | SpecStruct, payload: Any, validate: bool | None) -> IngestRequest:
-        wrapped = spec if isinstance(spec, Spec) else Spec(spec)
+        if not isinstance(spec, SpecStruct):
+            raise TypeError(f"submit takes a Spec (Spec.single(...)), got {type(spec).__name__}")
         if self._validate if validate is None else validate:
-            wrapped.validate()
-        return IngestRequest(graph=wrapped.struct, payload=UNSET if payload is None else payload)
+            Spec.from_struct(spec).validate()
+        return IngestRequest(graph=spec, payload=UNSET if payload is None else payload)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"

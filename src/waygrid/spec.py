@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from waygrid.nodes import INode, NodeLike, builder, node_struct
+from waygrid.nodes import NodeLike, node_struct
 from waygrid.validation import Problem, SpecValidationError, validate
 from waygrid_api import codec
 from waygrid_api.models.traversal_spec import NoRepeat, RepeatIndefinitely, RepeatTimes, RepeatUntil
@@ -20,15 +20,9 @@ _NO_REPEAT = NoRepeat()
 __all__ = ["Spec"]
 
 
-class Spec:
-    """An immutable traversal spec: entry points and a repeat policy. `struct` is the generated wire Struct."""
-
-    __slots__ = ("_spec",)
-
-    def __init__(self, spec: SpecStruct) -> None:
-        if not isinstance(spec, SpecStruct):
-            raise TypeError(f"Spec wraps a waygrid_api Spec Struct; build one with Spec.single(...), got {spec!r}")
-        self._spec = spec
+class Spec(SpecStruct, frozen=True, kw_only=True):
+    """An immutable traversal spec: entry points and a repeat policy. It is the generated `waygrid_api` Spec
+    Struct, with the seed's constructors, JSON form and validation; two specs are equal when their JSON is."""
 
     @classmethod
     def single(cls, entry_point: NodeLike, repeat_policy: RepeatPolicyStruct = _NO_REPEAT) -> Spec:
@@ -47,40 +41,35 @@ class Spec:
             raise TypeError(
                 f"repeat_policy must be a RepeatPolicy (RepeatPolicy.NO_REPEAT, ...), got {repeat_policy!r}"
             )
-        return cls(SpecStruct(entry_points=nodes, repeat_policy=repeat_policy))
+        return cls(entry_points=nodes, repeat_policy=repeat_policy)
 
-    @property
-    def struct(self) -> SpecStruct:
-        return self._spec
-
-    @property
-    def entry_points(self) -> list[INode]:
-        return [builder(node) for node in self._spec.entry_points]
-
-    @property
-    def repeat_policy(self) -> RepeatPolicyStruct:
-        return self._spec.repeat_policy
+    @classmethod
+    def from_struct(cls, spec: SpecStruct) -> Spec:
+        """The Spec for a generated Spec Struct (for example one decoded by `waygrid_api.codec`)."""
+        if isinstance(spec, Spec):
+            return spec
+        return cls(entry_points=spec.entry_points, repeat_policy=spec.repeat_policy)
 
     def problems(self) -> list[Problem]:
         """Every rule the spec breaks, each with its path; empty when the router will accept it."""
-        return validate(self._spec)
+        return validate(self)
 
     def validate(self) -> Spec:
         """Raise SpecValidationError listing every problem; return the spec itself when there is none."""
-        problems = validate(self._spec)
+        problems = validate(self)
         if problems:
             raise SpecValidationError(problems)
         return self
 
     def to_json(self) -> str:
         """The spec as the router reads it (compact JSON). It does not validate: call validate() for that."""
-        return codec.encode(self._spec).decode()
+        return codec.encode(self).decode()
 
     def to_bytes(self) -> bytes:
-        return codec.encode(self._spec)
+        return codec.encode(self)
 
     def to_dict(self) -> dict[str, Any]:
-        result: dict[str, Any] = codec.to_builtins(self._spec)
+        result: dict[str, Any] = codec.to_builtins(self)
         return result
 
     @classmethod
@@ -89,16 +78,13 @@ class Spec:
 
         Raises ValueError naming the JSON path of the first value that does not fit the schema."""
         try:
-            return cls(codec.decode(data, SpecStruct))
+            return cls.from_struct(codec.decode(data, SpecStruct))
         except msgspec.ValidationError as error:
             raise ValueError(f"not a valid traversal spec: {error}") from None
         except msgspec.DecodeError as error:
             raise ValueError(f"not valid JSON: {error}") from None
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Spec) and self._spec == other._spec
+        return isinstance(other, SpecStruct) and codec.encode(self) == codec.encode(other)
 
     __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"Spec({self._spec!r})"

@@ -6,11 +6,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any, cast
 
+import msgspec
 from msgspec import UNSET
-from msgspec.structs import replace
 
-from waygrid.forkjoin import has_continuations, join_copy
+from waygrid import _fields as read
+from waygrid.forkjoin import has_continuations
 from waygrid.nodes import ADDRESS, LABEL_MAX
 from waygrid_api.duration import Duration
 from waygrid_api.models.traversal_spec import (
@@ -70,15 +72,42 @@ def validate(spec: Spec) -> list[Problem]:
     return walk.problems
 
 
+Path = Any
+"""Where a node sits: a string for an entry point, else (parent path, step); rendered only for a problem."""
+
+
+def render(path: Path) -> str:
+    steps: list[str] = []
+    while isinstance(path, tuple):
+        path, step = cast("tuple[Path, str]", path)
+        steps.append(step)
+    return cast("str", path) + "".join(reversed(steps))
+
+
+_standard_label = StandardNode.__dict__["label"].__get__
+_standard_parameters = StandardNode.__dict__["parameters"].__get__
+_standard_on_success = StandardNode.__dict__["on_success"].__get__
+_standard_on_failure = StandardNode.__dict__["on_failure"].__get__
+_standard_on_conditions = StandardNode.__dict__["on_conditions"].__get__
+_join_label = JoinNode.__dict__["label"].__get__
+_join_parameters = JoinNode.__dict__["parameters"].__get__
+_join_on_success = JoinNode.__dict__["on_success"].__get__
+_join_on_failure = JoinNode.__dict__["on_failure"].__get__
+_join_on_timeout = JoinNode.__dict__["on_timeout"].__get__
+_fork_label = ForkNode.__dict__["label"].__get__
+_fork_parameters = ForkNode.__dict__["parameters"].__get__
+_fork_branches = ForkNode.__dict__["branches"].__get__
+
+
 class _Walk:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.good_addresses: set[str] = set()
-        self.forks: dict[str, list[tuple[str, ForkNode]]] = {}
-        self.joins: dict[str, list[tuple[str, JoinNode]]] = {}
+        self.forks: dict[str, list[tuple[Path, ForkNode]]] = {}
+        self.joins: dict[str, list[tuple[Path, JoinNode]]] = {}
 
-    def report(self, path: str, rule: str, message: str) -> None:
-        self.problems.append(Problem(path, rule, message))
+    def report(self, path: Path, rule: str, message: str, step: str = "") -> None:
+        self.problems.append(Problem(render(path) + step, rule, message))
 
     def spec(self, spec: Spec) -> None:
         if not spec.entry_points:
@@ -88,132 +117,147 @@ class _Walk:
         self.repeat(spec.repeat_policy, "repeatPolicy")
         self.pairs()
 
-    def node(self, node: Node, path: str, depth: int) -> None:
+    def node(self, node: Node, path: Path, depth: int) -> tuple[JoinNode, ...]:
+        """Check a node and everything under it; return the joins on its success path, in order."""
         if depth > MAX_DEPTH:
             self.report(path, "too-deep", f"the spec nests deeper than {MAX_DEPTH} nodes, the router's limit")
-            return
-        if not isinstance(node, (StandardNode, ForkNode, JoinNode)):
-            self.report(path, "not-a-node", f"expected a node, got {type(node).__name__}")
-            return
-        self.common(node, path)
-        if isinstance(node, ForkNode):
-            self.fork(node, path, depth)
-            return
+            return ()
+        if isinstance(node, StandardNode):
+            self.common(node, path, _standard_label(node), _standard_parameters(node))
+            routes = _standard_on_conditions(node)
+            if routes:
+                for index, edge in enumerate(routes):
+                    self.route(edge, (path, f".onConditions[{index}]"), depth)
+            failure = _standard_on_failure(node)
+            if failure is not UNSET and failure is not None:
+                self.node(failure, (path, ".onFailure"), depth + 1)
+            success = _standard_on_success(node)
+            if success is UNSET or success is None:
+                return ()
+            return self.node(success, (path, ".onSuccess"), depth + 1)
         if isinstance(node, JoinNode):
+            self.common(node, path, _join_label(node), _join_parameters(node))
             self.join(node, path)
-        else:
-            for index, edge in enumerate(node.on_conditions or ()):
-                self.route(edge, f"{path}.onConditions[{index}]", depth)
-        for key, following in (("onSuccess", node.on_success), ("onFailure", node.on_failure)):
-            if following is not UNSET and following is not None:
-                self.node(following, f"{path}.{key}", depth + 1)
-        if isinstance(node, JoinNode) and node.on_timeout is not UNSET and node.on_timeout is not None:
-            self.node(node.on_timeout, f"{path}.onTimeout", depth + 1)
+            for following, step in ((_join_on_timeout(node), ".onTimeout"), (_join_on_failure(node), ".onFailure")):
+                if following is not UNSET and following is not None:
+                    self.node(following, (path, step), depth + 1)
+            success = _join_on_success(node)
+            if success is UNSET or success is None:
+                return (node,)
+            return (node, *self.node(success, (path, ".onSuccess"), depth + 1))
+        if isinstance(node, ForkNode):
+            self.common(node, path, _fork_label(node), _fork_parameters(node))
+            return self.fork(node, path, depth)
+        self.report(path, "not-a-node", f"expected a node, got {type(node).__name__}")
+        return ()
 
-    def common(self, node: StandardNode | ForkNode | JoinNode, path: str) -> None:
-        if node.address not in self.good_addresses:
-            if isinstance(node.address, str) and ADDRESS.fullmatch(node.address):
-                self.good_addresses.add(node.address)
+    def common(self, node: StandardNode | ForkNode | JoinNode, path: Path, label: Any, values: Any) -> None:
+        address = node.address
+        if address not in self.good_addresses:
+            if isinstance(address, str) and ADDRESS.fullmatch(address):
+                self.good_addresses.add(address)
             else:
-                self.report(
-                    path + ".address",
-                    "address",
-                    f"{node.address!r} is not waygrid://<origin|processor|destination|system>/<service>",
-                )
-        if isinstance(node.label, str) and len(node.label) > LABEL_MAX:
-            self.report(
-                path + ".label",
-                "label-length",
-                f"a label has at most {LABEL_MAX} characters, this has {len(node.label)}",
-            )
+                self.report(path, "address", f"{address!r} is not waygrid://<origin|processor|destination|system>/"
+                            "<service>", ".address")  # fmt: skip
+        if label is not UNSET and label is not None and len(label) > LABEL_MAX:
+            self.report(path, "label-length", f"a label has at most {LABEL_MAX} characters, this has {len(label)}",
+                        ".label")  # fmt: skip
         policy = node.retry_policy
-        if not isinstance(policy, NoRetry):
-            if not 0 <= policy.max_retries <= INT32_MAX:
-                self.report(
-                    path + ".retryPolicy.maxRetries",
-                    "max-retries",
-                    f"maxRetries must be between 0 and {INT32_MAX}, got {policy.max_retries}",
-                )
-            if isinstance(policy, BoundedExponentialRetry) and policy.cap.nanoseconds < policy.base.nanoseconds:
-                self.report(path + ".retryPolicy.cap", "retry-cap", "cap must be at least base")
-            if isinstance(policy, PolynomialRetry) and not math.isfinite(policy.power):
-                self.report(path + ".retryPolicy.power", "retry-power", "power must be a finite number")
-        for name, value in (node.parameters or {}).items():
-            where = f"{path}.parameters{_key(name)}"
+        kind = type(policy)
+        if kind is not NoRetry:
+            if not 0 <= policy.max_retries <= INT32_MAX:  # type: ignore[union-attr]
+                self.report(path, "max-retries", f"maxRetries must be between 0 and {INT32_MAX}, got "
+                            f"{policy.max_retries}", ".retryPolicy.maxRetries")  # type: ignore[union-attr]  # fmt: skip
+            if kind is BoundedExponentialRetry and policy.cap.nanoseconds < policy.base.nanoseconds:  # type: ignore[union-attr]
+                self.report(path, "retry-cap", "cap must be at least base", ".retryPolicy.cap")
+            if kind is PolynomialRetry and not math.isfinite(policy.power):  # type: ignore[union-attr]
+                self.report(path, "retry-power", "power must be a finite number", ".retryPolicy.power")
+        if values:
+            self.parameters(values, path)
+
+    def parameters(self, values: dict[str, object], path: Path) -> None:
+        for name, value in values.items():
+            where = f".parameters{_key(name)}"
             if isinstance(value, IntParameter) and not -(2**31) <= value.value <= INT32_MAX:
-                self.report(where, "int-parameter", f"IntVal is a 32-bit integer, got {value.value}")
+                self.report(path, "int-parameter", f"IntVal is a 32-bit integer, got {value.value}", where)
             elif isinstance(value, FloatParameter) and not math.isfinite(value.value):
-                self.report(where, "float-parameter", f"FloatVal must be finite, got {value.value}")
+                self.report(path, "float-parameter", f"FloatVal must be finite, got {value.value}", where)
             elif isinstance(value, SecretParameter) and not value.ref.path:
-                self.report(where + ".ref.path", "secret-path", "a secret reference needs a path")
+                self.report(path, "secret-path", "a secret reference needs a path", where + ".ref.path")
 
-    def fork(self, fork: ForkNode, path: str, depth: int) -> None:
-        count = len(fork.branches)
+    def fork(self, fork: ForkNode, path: Path, depth: int) -> tuple[JoinNode, ...]:
+        """Check the fork and its branches; return the joins on its success path, which continues from the copy of
+        its join that carries the continuations (the first branch's when none does)."""
+        branches = _fork_branches(fork)
+        count = len(branches)
         if count < 2:
-            self.report(path + ".branches", "fork-branches", f"a fork needs at least 2 branches, this has {count}")
+            self.report(path, "fork-branches", f"a fork needs at least 2 branches, this has {count}", ".branches")
         elif count > MAX_BRANCHES:
-            self.report(
-                path + ".branches", "fork-branches", f"a fork has at most {MAX_BRANCHES} branches, this has {count}"
-            )
-        if not fork.join_node_id:
-            self.report(path + ".joinNodeId", "join-id", "the fork has no join_id: give it .join_id(...)")
-        self.forks.setdefault(fork.join_node_id, []).append((path, fork))
-        for name, branch in fork.branches.items():
-            branch_path = f"{path}.branches{_key(name)}"
-            self.node(branch, branch_path, depth + 1)
-            if fork.join_node_id and join_copy(branch, fork.join_node_id) is None:
-                self.report(
-                    branch_path,
-                    "fork-without-join",
-                    f"the branch does not end in the join of fork {fork.join_node_id!r}: attach it with "
-                    f"fork.with_join(Node.join(...).join_id({fork.join_node_id!r}))",
-                )
+            self.report(path, "fork-branches", f"a fork has at most {MAX_BRANCHES} branches, this has {count}",
+                        ".branches")  # fmt: skip
+        join_id = fork.join_node_id
+        if not join_id:
+            self.report(path, "join-id", "the fork has no join_id: give it .join_id(...)", ".joinNodeId")
+        self.forks.setdefault(join_id, []).append((path, fork))
+        first: tuple[JoinNode, ...] | None = None
+        carrier: tuple[JoinNode, ...] | None = None
+        for name, branch in branches.items():
+            branch_path = (path, f".branches{_key(name)}")
+            joins = self.node(branch, branch_path, depth + 1)
+            at = next((index for index, join in enumerate(joins) if join.join_node_id == join_id), None)
+            if at is None:
+                if join_id:
+                    self.report(branch_path, "fork-without-join",
+                                f"the branch does not end in the join of fork {join_id!r}: attach it with "
+                                f"fork.with_join(Node.join(...).join_id({join_id!r}))")  # fmt: skip
+                continue
+            first = first or joins[at:]
+            if carrier is None and has_continuations(joins[at]):
+                carrier = joins[at:]
+        return carrier or first or ()
 
-    def join(self, join: JoinNode, path: str) -> None:
+    def join(self, join: JoinNode, path: Path) -> None:
         if not join.join_node_id:
-            self.report(path + ".joinNodeId", "join-id", "the join has no join_id: give it .join_id(...)")
+            self.report(path, "join-id", "the join has no join_id: give it .join_id(...)", ".joinNodeId")
         self.joins.setdefault(join.join_node_id, []).append((path, join))
-        if isinstance(join.timeout, Duration) and join.timeout.nanoseconds == 0:
-            self.report(path + ".timeout", "join-timeout", "a join timeout must be longer than zero")
+        timeout = read.timeout(join)
+        if isinstance(timeout, Duration) and timeout.nanoseconds == 0:
+            self.report(path, "join-timeout", "a join timeout must be longer than zero", ".timeout")
 
-    def route(self, edge: ConditionalEdge, path: str, depth: int) -> None:
+    def route(self, edge: ConditionalEdge, path: Path, depth: int) -> None:
         if not isinstance(edge, ConditionalEdge):
             self.report(path, "not-a-route", f"expected Condition.when(condition, node), got {type(edge).__name__}")
             return
-        self.condition(edge.condition, path + ".condition")
-        self.node(edge.to, path + ".to", depth + 1)
+        self.condition(edge.condition, (path, ".condition"))
+        self.node(edge.to, (path, ".to"), depth + 1)
 
-    def condition(self, condition: object, path: str) -> None:
+    def condition(self, condition: object, path: Path) -> None:
         if isinstance(condition, NotCondition):
-            self.condition(condition.cond, path + ".cond")
+            self.condition(condition.cond, (path, ".cond"))
         elif isinstance(condition, AndCondition):
             for index, part in enumerate(condition.all):
-                self.condition(part, f"{path}.all[{index}]")
+                self.condition(part, (path, f".all[{index}]"))
         elif isinstance(condition, OrCondition):
             for index, part in enumerate(condition.any):
-                self.condition(part, f"{path}.any[{index}]")
+                self.condition(part, (path, f".any[{index}]"))
         elif isinstance(condition, (JsonExistsCondition, JsonEqualsCondition)):
             kind = "JsonExists" if isinstance(condition, JsonExistsCondition) else "JsonEquals"
-            self.report(
-                path,
-                "condition-not-accepted",
-                f"the Waygrid router (build c785f04) rejects {kind} conditions; it reads Always, Not, And and Or",
-            )
+            self.report(path, "condition-not-accepted",
+                        f"the Waygrid router (build c785f04) rejects {kind} conditions; it reads Always, Not, And "
+                        "and Or")  # fmt: skip
 
     def repeat(self, policy: object, path: str) -> None:
         if isinstance(policy, RepeatTimes) and policy.time < 1:
-            self.report(path + ".time", "repeat-times", f"times must be at least 1, got {policy.time}")
+            self.report(path, "repeat-times", f"times must be at least 1, got {policy.time}", ".time")
 
     def pairs(self) -> None:
         """Each fork with exactly one join, each join with its fork, copies identical, continuations once."""
         for join_id, forks in self.forks.items():
             if join_id and len(forks) > 1:
                 for path, _ in forks[1:]:
-                    self.report(
-                        path + ".joinNodeId",
-                        "duplicate-fork",
-                        f"join_id {join_id!r} is already used by the fork at {forks[0][0]}",
-                    )
+                    self.report(path, "duplicate-fork",
+                                f"join_id {join_id!r} is already used by the fork at {render(forks[0][0])}",
+                                ".joinNodeId")  # fmt: skip
         for join_id, joins in self.joins.items():
             paired = self.forks.get(join_id)
             if not paired:
@@ -223,33 +267,27 @@ class _Walk:
             first = _bare(joins[0][1])
             for path, join in joins[1:]:
                 if _bare(join) != first:
-                    self.report(
-                        path,
-                        "multiple-joins",
-                        f"this join differs from the join of fork {join_id!r} at {joins[0][0]}: a fork "
-                        "has exactly one join, copied unchanged to each branch",
-                    )
+                    self.report(path, "multiple-joins",
+                                f"this join differs from the join of fork {join_id!r} at {render(joins[0][0])}: a "
+                                "fork has exactly one join, copied unchanged to each branch")  # fmt: skip
             carriers = [path for path, join in joins if has_continuations(join)]
             for path in carriers[1:]:
-                self.report(
-                    path,
-                    "repeated-continuations",
-                    f"only one copy of join {join_id!r} may carry onSuccess/onFailure/onTimeout (also at "
-                    f"{carriers[0]}); each copy would start its own continuation",
-                )
-            strategy = joins[0][1].strategy
-            branches = len(paired[0][1].branches)
+                self.report(path, "repeated-continuations",
+                            f"only one copy of join {join_id!r} may carry onSuccess/onFailure/onTimeout (also at "
+                            f"{render(carriers[0])}); each copy would start its own continuation")  # fmt: skip
+            strategy = read.strategy(joins[0][1])
+            branches = len(read.branches(paired[0][1]))
             if isinstance(strategy, QuorumJoin) and not 1 <= strategy.n <= branches:
-                self.report(
-                    joins[0][0] + ".strategy.n",
-                    "quorum",
-                    f"quorum n must be between 1 and the fork's {branches} branches, got {strategy.n}",
-                )
+                self.report(joins[0][0], "quorum",
+                            f"quorum n must be between 1 and the fork's {branches} branches, got {strategy.n}",
+                            ".strategy.n")  # fmt: skip
 
 
 def _bare(join: JoinNode) -> JoinNode:
-    """A join's definition without its continuations."""
-    return replace(join, on_success=UNSET, on_failure=UNSET, on_timeout=UNSET)
+    """A join's definition without its continuations, as a plain Struct (builders compare equal to it)."""
+    fields = msgspec.structs.asdict(join)
+    fields.update(on_success=UNSET, on_failure=UNSET, on_timeout=UNSET)
+    return JoinNode(**fields)
 
 
 def _key(name: str) -> str:

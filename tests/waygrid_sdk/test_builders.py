@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from msgspec import UNSET
 
 from waygrid import Condition, DeliveryStrategy, JoinStrategy, Node, RepeatPolicy, RetryPolicy, Spec
+from waygrid_api import codec
+from waygrid_api.models.traversal_spec import Spec as SpecStruct
 from waygrid_api.models.traversal_spec import StandardNode
 
 WAYSTATION = "waygrid://system/waystation"
@@ -32,16 +35,21 @@ def test_one_node_can_be_shared_by_two_specs() -> None:
     shared = Node.standard("waygrid://destination/webhook").label("Deliver")
     first = Spec.single(Node.standard("waygrid://processor/a").on_success(shared))
     second = Spec.single(Node.standard("waygrid://processor/b").on_failure(shared))
-    assert first.struct.entry_points[0].on_success is shared.struct
-    assert second.struct.entry_points[0].on_failure is shared.struct
+    assert first.entry_points[0].struct.on_success is shared  # type: ignore[union-attr]
+    assert second.entry_points[0].struct.on_failure is shared  # type: ignore[union-attr]
     assert shared.label("Changed").struct.label == "Changed"
-    assert first.struct.entry_points[0].on_success.label == "Deliver"  # type: ignore[union-attr]
+    assert shared.struct.label == "Deliver"
 
 
-def test_builders_produce_the_generated_structs() -> None:
-    node = Node.standard("waygrid://processor/a")
+def test_builders_are_the_generated_structs() -> None:
+    node = Node.standard("waygrid://processor/a").label("A")
+    assert isinstance(node, StandardNode)
     assert type(node.struct) is StandardNode
+    assert node.struct.label == "A"
     assert Node.from_struct(node.struct) == node
+    spec = Spec.single(node)
+    assert isinstance(spec, SpecStruct)
+    assert codec.encode(spec) == spec.to_bytes()
 
 
 @pytest.mark.parametrize(
@@ -138,7 +146,7 @@ def test_the_join_is_copied_to_each_branch_tail_with_continuations_on_the_first_
     fork, join = fork_and_join()
     after = Node.standard("waygrid://processor/after")
     struct = fork.with_join(join.on_success(after)).struct  # type: ignore[attr-defined]
-    first, second = struct.branches["a"].on_success, struct.branches["b"].on_success
-    assert first.on_success == after.struct
+    assert struct.branches["a"].struct.on_success.struct.on_success is after
+    second = struct.branches["b"].struct.on_success.struct
     assert second.join_node_id == "j"
-    assert second.on_success is None or second.on_success.__class__.__name__ == "UnsetType"
+    assert second.on_success is UNSET

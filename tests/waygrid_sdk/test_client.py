@@ -20,6 +20,8 @@ from waygrid import (
     WaygridClient,
     errors,
 )
+from waygrid_api import codec
+from waygrid_api.models.traversal_spec import Spec as SpecStruct
 
 KEY = "wg-client-key-123"
 SPEC = Spec.single(Node.standard("waygrid://processor/openai").on_success(Node.standard("waygrid://destination/hook")))
@@ -50,7 +52,7 @@ def test_async_submit_returns_the_ids_and_sends_the_key(server: FaultServer) -> 
 def test_sync_client_has_the_same_surface(server: FaultServer) -> None:
     with SyncWaygridClient(server.url, KEY) as client:
         assert client.submit(SPEC).traversal_id == TRAVERSAL_ID
-        assert client.submit(SPEC.struct, payload=0).traversal_id == TRAVERSAL_ID
+        assert client.submit(codec.decode(SPEC.to_bytes(), SpecStruct), payload=0).traversal_id == TRAVERSAL_ID
         assert client.service_info().service == "router"
     assert server.tries[0].body == b'{"graph":' + SPEC.to_bytes() + b"}"
     assert server.tries[1].body.endswith(b',"payload":0}')
