@@ -33,8 +33,8 @@ def drift(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff on the hand-written code; generated/ is checked by the same ruff with the codegen's own settings."""
     session.install("-e", ".[codegen]")
-    session.run("ruff", "check", "src", "tests", "codegen", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "codegen", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "codegen", "bench", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "codegen", "bench", "noxfile.py")
     session.run("python", "codegen/generate.py", "--lint")
 
 
@@ -70,3 +70,10 @@ def contract(session: nox.Session) -> None:
         session.error("npm is required for the Node.js contract runner (install Node.js 20 or newer)")
     session.run(npm, "ci", "--no-audit", "--no-fund", "--prefix", str(NODE_RUNNER), external=True)
     session.run("node", str(NODE_RUNNER / "run-vectors.mjs"), external=True)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks, each checked against its target (exit 1 on a miss); not in the default run."""
+    session.install("-e", ".")
+    session.run("python", "bench/waygrid_spec.py")
