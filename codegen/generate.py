@@ -127,6 +127,7 @@ def generate_models(api: Api, package_dir: Path, work: Path) -> None:
         "--no-use-standard-collections",
         "--set-default-enum-member",
         "--capitalise-enum-members",
+        "--use-subclass-enum",
         "--disable-timestamp",
         "--no-formatters",
         "--custom-template-dir", str(TEMPLATES / "models"),

@@ -10,7 +10,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 NextNode: TypeAlias = Annotated[str, Meta(pattern="\\S")]
 
 
-class UnitesStrategy(Enum):
+class UnitesStrategy(str, Enum):
     """
     ALL_SUCCESS waits for every awaited state to succeed; ALL_DONE waits for every one to reach any final status.
     """

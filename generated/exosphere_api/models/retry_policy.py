@@ -8,7 +8,7 @@ from typing import Annotated
 from msgspec import Meta, Struct
 
 
-class RetryStrategy(Enum):
+class RetryStrategy(str, Enum):
     """
     Delay family (EXPONENTIAL b*e^(n-1), LINEAR b*n, FIXED b) optionally with full jitter U(0,B) or equal jitter B/2+U(0,B/2); the wire value is the member name.
     """

@@ -12,7 +12,7 @@ from . import retry_policy as retry_policy_1
 from . import store_config as store_config_1
 
 
-class ValidationStatus(Enum):
+class ValidationStatus(str, Enum):
     """
     Progress of the server's background check: PENDING right after an upsert, ONGOING while it runs, then VALID or INVALID.
     """
