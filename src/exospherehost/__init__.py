@@ -1,9 +1,51 @@
-"""Exosphere Python SDK: a typed replacement for exospherehost 0.0.3's graph API.
+"""Exosphere Python SDK: a typed, fast, drop-in replacement for exospherehost 0.0.3's graph API.
 
-The wire models are generated from spec/exosphere/ into the `exosphere_api` package; the drop-in
-StateManager layer documented in the seed is built on top of them.
+`StateManager`, `GraphNodeModel`, `UnitesModel`, `RetryPolicyModel`, `StoreConfigModel`, `CronTrigger` and the
+enums keep the original names, signatures, defaults and messages; the models are the generated `exosphere_api`
+Structs. `SyncStateManager` is the blocking variant. HTTP machinery (httpx) loads on the first call.
 """
 
-__version__ = "0.1.0"
+from exospherehost import errors
+from exospherehost.errors import (
+    ConfigurationError,
+    ExosphereError,
+    GraphValidationError,
+    GraphValidationTimeoutError,
+)
+from exospherehost.models import (
+    CronTrigger,
+    GraphNodeModel,
+    ModelValidationError,
+    RetryPolicyModel,
+    RetryStrategyEnum,
+    StoreConfigModel,
+    UnitesModel,
+    UnitesStrategyEnum,
+)
+from exospherehost.results import GraphTemplate, TriggerResult
+from exospherehost.statemanager import StateManager, SyncStateManager
 
-__all__ = ["__version__"]
+__version__ = "0.1.0"
+VERSION = __version__
+
+__all__ = [
+    "VERSION",
+    "ConfigurationError",
+    "CronTrigger",
+    "ExosphereError",
+    "GraphNodeModel",
+    "GraphTemplate",
+    "GraphValidationError",
+    "GraphValidationTimeoutError",
+    "ModelValidationError",
+    "RetryPolicyModel",
+    "RetryStrategyEnum",
+    "StateManager",
+    "StoreConfigModel",
+    "SyncStateManager",
+    "TriggerResult",
+    "UnitesModel",
+    "UnitesStrategyEnum",
+    "__version__",
+    "errors",
+]

@@ -73,3 +73,20 @@ ERRORS = sdkcore.ErrorTypes(
     server=InternalServerError,
     other_status=APIStatusError,
 )
+
+
+class ConfigurationError(ExosphereError, ValueError):
+    """The state manager URI or the API key is missing (neither passed nor in the environment)."""
+
+
+class GraphValidationError(ExosphereError):
+    """The state manager finished validating the graph and found it invalid; `errors` lists its reasons."""
+
+    def __init__(self, message: str, *, status: str, errors: list[str] | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.errors = errors
+
+
+class GraphValidationTimeoutError(ExosphereError, TimeoutError):
+    """The graph was still being validated when `validation_timeout` ran out."""

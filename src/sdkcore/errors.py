@@ -37,8 +37,9 @@ class APITimeoutError(APIConnectionError):
 class APIStatusError(APIError):
     """The server answered with a status the operation does not treat as success.
 
-    `server_message` is the server's own explanation (its `error` or `detail` field, else the body text), `body` the
-    decoded error model when the operation declares one for this status, `retry_after` the wait the server asked for.
+    `server_message` is the server's own explanation (its `error` or `detail` field, else the body text),
+    `response_text` the whole body as text, `body` the decoded error model when the operation declares one for this
+    status, `retry_after` the wait the server asked for.
     """
 
     def __init__(
@@ -50,6 +51,7 @@ class APIStatusError(APIError):
         server_message: str,
         body: Any = None,
         retry_after: float | None = None,
+        response_text: str = "",
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
@@ -57,6 +59,7 @@ class APIStatusError(APIError):
         self.server_message = server_message
         self.body = body
         self.retry_after = retry_after
+        self.response_text = response_text
 
 
 class BadRequestError(APIStatusError):

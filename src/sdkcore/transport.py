@@ -289,6 +289,7 @@ class _Call:
             server_message=server_message,
             body=body,
             retry_after=parse_retry_after(response.headers, time.time()),
+            response_text=text,
         )
 
 

@@ -1,0 +1,282 @@
+"""`StateManager` (asyncio, as in exospherehost 0.0.3) and `SyncStateManager`: graph templates and triggers.
+
+Same constructor, defaults, environment fallbacks, URLs, request bodies, polling and messages as the original;
+one connection pool per event loop, reused while polling, with the shared transport's retries and typed errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from msgspec import UNSET
+
+from exosphere_api import codec, operations
+from exosphere_api.models.cron_trigger import CronTrigger as CronTriggerStruct
+from exosphere_api.models.cron_trigger import CronTriggerEntry
+from exosphere_api.models.graph_node import GraphNode
+from exosphere_api.models.retry_policy import RetryPolicy
+from exosphere_api.models.store_config import StoreConfig
+from exosphere_api.models.trigger_graph import TriggerGraphRequest
+from exosphere_api.models.upsert_graph import UpsertGraphRequest
+from exospherehost._api import PROFILE
+from exospherehost.errors import APIStatusError, ConfigurationError, GraphValidationError, GraphValidationTimeoutError
+from exospherehost.results import GraphTemplate, TriggerResult
+from sdkcore.operation import Operation
+from sdkcore.redaction import Secret
+
+if TYPE_CHECKING:
+    from exospherehost.models import CronTrigger, GraphNodeModel, RetryPolicyModel, StoreConfigModel
+    from sdkcore.transport import AsyncTransport, SyncTransport
+
+__all__ = ["StateManager", "SyncStateManager"]
+
+URI_VARIABLE = "EXOSPHERE_STATE_MANAGER_URI"
+KEY_VARIABLE = "EXOSPHERE_API_KEY"
+
+
+class _StateManagerBase:
+    def __init__(
+        self,
+        namespace: str,
+        state_manager_uri: str | None = None,
+        key: str | None = None,
+        state_manager_version: str = "v0",
+    ) -> None:
+        self._namespace = namespace
+        self._state_manager_uri = state_manager_uri if state_manager_uri is not None else os.environ.get(URI_VARIABLE)
+        found = key if key is not None else os.environ.get(KEY_VARIABLE)
+        self._key = None if found is None else Secret(found)
+        self._state_manager_version = state_manager_version
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(namespace={self._namespace!r}, state_manager_uri={self._state_manager_uri!r}, "
+                f"state_manager_version={self._state_manager_version!r})")  # fmt: skip
+
+    def _transport_settings(self) -> tuple[str, dict[str, Any]]:
+        if not self._state_manager_uri:
+            raise ConfigurationError(f"no state manager URI: pass state_manager_uri= or set {URI_VARIABLE}")
+        if not self._key:
+            raise ConfigurationError(f"no API key: pass key= or set {KEY_VARIABLE}")
+        return self._state_manager_uri, {"profile": PROFILE, "api_key": self._key.reveal()}
+
+    def _path(self, graph_name: str) -> dict[str, str]:
+        return {"version": self._state_manager_version, "namespace": self._namespace, "graph_name": graph_name}
+
+
+def upsert_body(
+    graph_nodes: list[GraphNodeModel] | list[GraphNode],
+    secrets: dict[str, str],
+    retry_policy: RetryPolicyModel | RetryPolicy | None,
+    store_config: StoreConfigModel | StoreConfig | None,
+    triggers: list[CronTrigger] | list[CronTriggerStruct] | None,
+) -> bytes:
+    """The PUT body, key for key what exospherehost 0.0.3 sends for the same arguments."""
+    entries = (
+        None
+        if triggers is None
+        else [
+            CronTriggerEntry(type="CRON", value=CronTriggerStruct(expression=trigger.expression))
+            for trigger in triggers
+        ]
+    )
+    request = UpsertGraphRequest(
+        secrets=secrets,
+        nodes=list(graph_nodes),
+        retry_policy=UNSET if retry_policy is None else retry_policy,
+        store_config=UNSET if store_config is None else store_config,
+        triggers=UNSET if entries is None else entries,
+    )
+    return codec.encode(request)
+
+
+def trigger_body(inputs: Mapping[str, str] | None, store: Mapping[str, str] | None, start_delay: int) -> bytes:
+    """The POST body: all three members always, None meaning {}."""
+    request = TriggerGraphRequest(start_delay=start_delay, inputs=dict(inputs or {}), store=dict(store or {}))
+    return codec.encode(request)
+
+
+def _failure(error: APIStatusError, what: str) -> APIStatusError:
+    """The same error class with the original's message: `Failed to <what>: <status> <body text>`."""
+    again = type(error)(
+        f"Failed to {what}: {error.status_code} {error.response_text}",
+        status_code=error.status_code,
+        request_id=error.request_id,
+        server_message=error.server_message,
+        body=error.body,
+        retry_after=error.retry_after,
+        response_text=error.response_text,
+    )
+    again.attempts = error.attempts
+    return again
+
+
+def _validated(graph: GraphTemplate) -> GraphTemplate:
+    if graph.validation_status != "VALID":
+        errors = graph.validation_errors if isinstance(graph.validation_errors, list) else None
+        raise GraphValidationError(
+            f"Graph validation failed: {graph.validation_status.value} and errors: {errors}",
+            status=graph.validation_status.value,
+            errors=errors,
+        )
+    return graph
+
+
+def _timed_out(validation_timeout: float) -> GraphValidationTimeoutError:
+    return GraphValidationTimeoutError(f"Graph validation check timed out after {validation_timeout} seconds")
+
+
+class StateManager(_StateManagerBase):
+    """The asyncio client of the Exosphere state manager, as exospherehost 0.0.3's StateManager.
+
+    `state_manager_uri` and `key` fall back to EXOSPHERE_STATE_MANAGER_URI and EXOSPHERE_API_KEY. It keeps one
+    connection pool per event loop; `await manager.aclose()` (or `async with`) closes it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._transport: AsyncTransport | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _open(self) -> AsyncTransport:
+        loop = asyncio.get_running_loop()
+        if self._transport is None or self._loop is not loop:
+            from sdkcore.transport import AsyncTransport
+
+            base_url, settings = self._transport_settings()
+            self._transport, self._loop = AsyncTransport(base_url, **settings), loop
+        return self._transport
+
+    async def _call(self, operation: Operation, graph_name: str, body: bytes | None, what: str) -> Any:
+        transport = self._open()
+        try:
+            return await transport.send(operation, path_params=self._path(graph_name), body=body)
+        except APIStatusError as error:
+            raise _failure(error, what) from None
+
+    async def trigger(
+        self,
+        graph_name: str,
+        inputs: dict[str, str] | None = None,
+        store: dict[str, str] | None = None,
+        start_delay: int = 0,
+    ) -> TriggerResult:
+        """Start a run of the graph; `inputs` and `store` (beta) are string maps. Returns `status` and `run_id`."""
+        response = await self._call(operations.TRIGGER_GRAPH, graph_name, trigger_body(inputs, store, start_delay),
+                                    "trigger state")  # fmt: skip
+        return self._open().decode(operations.TRIGGER_GRAPH, response, TriggerResult)
+
+    async def get_graph(self, graph_name: str) -> GraphTemplate:
+        """The graph template with its validation status and errors."""
+        response = await self._call(operations.GET_GRAPH, graph_name, None, "get graph")
+        return self._open().decode(operations.GET_GRAPH, response, GraphTemplate)
+
+    async def upsert_graph(
+        self,
+        graph_name: str,
+        graph_nodes: list[GraphNodeModel],
+        secrets: dict[str, str],
+        retry_policy: RetryPolicyModel | None = None,
+        store_config: StoreConfigModel | None = None,
+        triggers: list[CronTrigger] | None = None,
+        validation_timeout: int = 60,
+        polling_interval: int = 1,
+    ) -> GraphTemplate:
+        """Create or update the graph, then poll until the state manager has validated it.
+
+        Raises GraphValidationError when it is invalid, GraphValidationTimeoutError after `validation_timeout`
+        seconds of PENDING."""
+        body = upsert_body(graph_nodes, secrets, retry_policy, store_config, triggers)
+        response = await self._call(operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
+        graph = self._open().decode(operations.UPSERT_GRAPH, response, GraphTemplate)
+        started = time.monotonic()
+        while graph.validation_status == "PENDING":
+            if time.monotonic() - started > validation_timeout:
+                raise _timed_out(validation_timeout)
+            await asyncio.sleep(polling_interval)
+            graph = await self.get_graph(graph_name)
+        return _validated(graph)
+
+    async def aclose(self) -> None:
+        if self._transport is not None:
+            transport, self._transport = self._transport, None
+            await transport.aclose()
+
+    async def __aenter__(self) -> StateManager:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class SyncStateManager(_StateManagerBase):
+    """The blocking variant of StateManager: the same calls, without `await`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._transport: SyncTransport | None = None
+
+    def _open(self) -> SyncTransport:
+        if self._transport is None:
+            from sdkcore.transport import SyncTransport
+
+            base_url, settings = self._transport_settings()
+            self._transport = SyncTransport(base_url, **settings)
+        return self._transport
+
+    def _call(self, operation: Operation, graph_name: str, body: bytes | None, what: str) -> Any:
+        try:
+            return self._open().send(operation, path_params=self._path(graph_name), body=body)
+        except APIStatusError as error:
+            raise _failure(error, what) from None
+
+    def trigger(
+        self,
+        graph_name: str,
+        inputs: dict[str, str] | None = None,
+        store: dict[str, str] | None = None,
+        start_delay: int = 0,
+    ) -> TriggerResult:
+        response = self._call(operations.TRIGGER_GRAPH, graph_name, trigger_body(inputs, store, start_delay),
+                              "trigger state")  # fmt: skip
+        return self._open().decode(operations.TRIGGER_GRAPH, response, TriggerResult)
+
+    def get_graph(self, graph_name: str) -> GraphTemplate:
+        response = self._call(operations.GET_GRAPH, graph_name, None, "get graph")
+        return self._open().decode(operations.GET_GRAPH, response, GraphTemplate)
+
+    def upsert_graph(
+        self,
+        graph_name: str,
+        graph_nodes: list[GraphNodeModel],
+        secrets: dict[str, str],
+        retry_policy: RetryPolicyModel | None = None,
+        store_config: StoreConfigModel | None = None,
+        triggers: list[CronTrigger] | None = None,
+        validation_timeout: int = 60,
+        polling_interval: int = 1,
+    ) -> GraphTemplate:
+        body = upsert_body(graph_nodes, secrets, retry_policy, store_config, triggers)
+        response = self._call(operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
+        graph = self._open().decode(operations.UPSERT_GRAPH, response, GraphTemplate)
+        started = time.monotonic()
+        while graph.validation_status == "PENDING":
+            if time.monotonic() - started > validation_timeout:
+                raise _timed_out(validation_timeout)
+            time.sleep(polling_interval)
+            graph = self.get_graph(graph_name)
+        return _validated(graph)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            transport, self._transport = self._transport, None
+            transport.close()
+
+    def __enter__(self) -> SyncStateManager:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
