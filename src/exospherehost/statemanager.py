@@ -7,9 +7,10 @@ one connection pool per event loop, reused while polling, with the shared transp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from msgspec import UNSET
@@ -132,26 +133,35 @@ def _timed_out(validation_timeout: float) -> GraphValidationTimeoutError:
 class StateManager(_StateManagerBase):
     """The asyncio client of the Exosphere state manager, as exospherehost 0.0.3's StateManager.
 
-    `state_manager_uri` and `key` fall back to EXOSPHERE_STATE_MANAGER_URI and EXOSPHERE_API_KEY. It keeps one
-    connection pool per event loop; `await manager.aclose()` (or `async with`) closes it.
+    `state_manager_uri` and `key` fall back to EXOSPHERE_STATE_MANAGER_URI and EXOSPHERE_API_KEY. Each call uses
+    one connection pool for all its requests (the upsert and all its polls); inside `async with manager:` one
+    pool serves every call until the block ends.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._transport: AsyncTransport | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
 
-    def _open(self) -> AsyncTransport:
-        loop = asyncio.get_running_loop()
-        if self._transport is None or self._loop is not loop:
-            from sdkcore.transport import AsyncTransport
+    def _new_transport(self) -> AsyncTransport:
+        from sdkcore.transport import AsyncTransport
 
-            base_url, settings = self._transport_settings()
-            self._transport, self._loop = AsyncTransport(base_url, **settings), loop
-        return self._transport
+        base_url, settings = self._transport_settings()
+        return AsyncTransport(base_url, **settings)
 
-    async def _call(self, operation: Operation, graph_name: str, body: bytes | None, what: str) -> Any:
-        transport = self._open()
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncTransport]:
+        if self._transport is not None:
+            yield self._transport
+            return
+        transport = self._new_transport()
+        try:
+            yield transport
+        finally:
+            await transport.aclose()
+
+    async def _call(
+        self, transport: AsyncTransport, operation: Operation, graph_name: str, body: bytes | None, what: str
+    ) -> Any:
         try:
             return await transport.send(operation, path_params=self._path(graph_name), body=body)
         except APIStatusError as error:
@@ -165,14 +175,19 @@ class StateManager(_StateManagerBase):
         start_delay: int = 0,
     ) -> TriggerResult:
         """Start a run of the graph; `inputs` and `store` (beta) are string maps. Returns `status` and `run_id`."""
-        response = await self._call(operations.TRIGGER_GRAPH, graph_name, trigger_body(inputs, store, start_delay),
-                                    "trigger state")  # fmt: skip
-        return self._open().decode(operations.TRIGGER_GRAPH, response, TriggerResult)
+        body = trigger_body(inputs, store, start_delay)
+        async with self._connection() as transport:
+            response = await self._call(transport, operations.TRIGGER_GRAPH, graph_name, body, "trigger state")
+            return transport.decode(operations.TRIGGER_GRAPH, response, TriggerResult)
 
     async def get_graph(self, graph_name: str) -> GraphTemplate:
         """The graph template with its validation status and errors."""
-        response = await self._call(operations.GET_GRAPH, graph_name, None, "get graph")
-        return self._open().decode(operations.GET_GRAPH, response, GraphTemplate)
+        async with self._connection() as transport:
+            return await self._get_graph(transport, graph_name)
+
+    async def _get_graph(self, transport: AsyncTransport, graph_name: str) -> GraphTemplate:
+        response = await self._call(transport, operations.GET_GRAPH, graph_name, None, "get graph")
+        return transport.decode(operations.GET_GRAPH, response, GraphTemplate)
 
     async def upsert_graph(
         self,
@@ -190,14 +205,15 @@ class StateManager(_StateManagerBase):
         Raises GraphValidationError when it is invalid, GraphValidationTimeoutError after `validation_timeout`
         seconds of PENDING."""
         body = upsert_body(graph_nodes, secrets, retry_policy, store_config, triggers)
-        response = await self._call(operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
-        graph = self._open().decode(operations.UPSERT_GRAPH, response, GraphTemplate)
-        started = time.monotonic()
-        while graph.validation_status == "PENDING":
-            if time.monotonic() - started > validation_timeout:
-                raise _timed_out(validation_timeout)
-            await asyncio.sleep(polling_interval)
-            graph = await self.get_graph(graph_name)
+        async with self._connection() as transport:
+            response = await self._call(transport, operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
+            graph = transport.decode(operations.UPSERT_GRAPH, response, GraphTemplate)
+            started = time.monotonic()
+            while graph.validation_status == "PENDING":
+                if time.monotonic() - started > validation_timeout:
+                    raise _timed_out(validation_timeout)
+                await asyncio.sleep(polling_interval)
+                graph = await self._get_graph(transport, graph_name)
         return _validated(graph)
 
     async def aclose(self) -> None:
@@ -206,6 +222,8 @@ class StateManager(_StateManagerBase):
             await transport.aclose()
 
     async def __aenter__(self) -> StateManager:
+        if self._transport is None:
+            self._transport = self._new_transport()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -213,23 +231,30 @@ class StateManager(_StateManagerBase):
 
 
 class SyncStateManager(_StateManagerBase):
-    """The blocking variant of StateManager: the same calls, without `await`."""
+    """The blocking variant of StateManager: the same calls, without `await`; `with manager:` keeps one pool."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._transport: SyncTransport | None = None
 
-    def _open(self) -> SyncTransport:
-        if self._transport is None:
-            from sdkcore.transport import SyncTransport
+    def _new_transport(self) -> SyncTransport:
+        from sdkcore.transport import SyncTransport
 
-            base_url, settings = self._transport_settings()
-            self._transport = SyncTransport(base_url, **settings)
-        return self._transport
+        base_url, settings = self._transport_settings()
+        return SyncTransport(base_url, **settings)
 
-    def _call(self, operation: Operation, graph_name: str, body: bytes | None, what: str) -> Any:
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[SyncTransport]:
+        if self._transport is not None:
+            yield self._transport
+            return
+        with self._new_transport() as transport:
+            yield transport
+
+    def _call(self, transport: SyncTransport, operation: Operation, graph_name: str, body: bytes | None,
+              what: str) -> Any:  # fmt: skip
         try:
-            return self._open().send(operation, path_params=self._path(graph_name), body=body)
+            return transport.send(operation, path_params=self._path(graph_name), body=body)
         except APIStatusError as error:
             raise _failure(error, what) from None
 
@@ -240,13 +265,18 @@ class SyncStateManager(_StateManagerBase):
         store: dict[str, str] | None = None,
         start_delay: int = 0,
     ) -> TriggerResult:
-        response = self._call(operations.TRIGGER_GRAPH, graph_name, trigger_body(inputs, store, start_delay),
-                              "trigger state")  # fmt: skip
-        return self._open().decode(operations.TRIGGER_GRAPH, response, TriggerResult)
+        body = trigger_body(inputs, store, start_delay)
+        with self._connection() as transport:
+            response = self._call(transport, operations.TRIGGER_GRAPH, graph_name, body, "trigger state")
+            return transport.decode(operations.TRIGGER_GRAPH, response, TriggerResult)
 
     def get_graph(self, graph_name: str) -> GraphTemplate:
-        response = self._call(operations.GET_GRAPH, graph_name, None, "get graph")
-        return self._open().decode(operations.GET_GRAPH, response, GraphTemplate)
+        with self._connection() as transport:
+            return self._get_graph(transport, graph_name)
+
+    def _get_graph(self, transport: SyncTransport, graph_name: str) -> GraphTemplate:
+        response = self._call(transport, operations.GET_GRAPH, graph_name, None, "get graph")
+        return transport.decode(operations.GET_GRAPH, response, GraphTemplate)
 
     def upsert_graph(
         self,
@@ -260,14 +290,15 @@ class SyncStateManager(_StateManagerBase):
         polling_interval: int = 1,
     ) -> GraphTemplate:
         body = upsert_body(graph_nodes, secrets, retry_policy, store_config, triggers)
-        response = self._call(operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
-        graph = self._open().decode(operations.UPSERT_GRAPH, response, GraphTemplate)
-        started = time.monotonic()
-        while graph.validation_status == "PENDING":
-            if time.monotonic() - started > validation_timeout:
-                raise _timed_out(validation_timeout)
-            time.sleep(polling_interval)
-            graph = self.get_graph(graph_name)
+        with self._connection() as transport:
+            response = self._call(transport, operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
+            graph = transport.decode(operations.UPSERT_GRAPH, response, GraphTemplate)
+            started = time.monotonic()
+            while graph.validation_status == "PENDING":
+                if time.monotonic() - started > validation_timeout:
+                    raise _timed_out(validation_timeout)
+                time.sleep(polling_interval)
+                graph = self._get_graph(transport, graph_name)
         return _validated(graph)
 
     def close(self) -> None:
@@ -276,6 +307,8 @@ class SyncStateManager(_StateManagerBase):
             transport.close()
 
     def __enter__(self) -> SyncStateManager:
+        if self._transport is None:
+            self._transport = self._new_transport()
         return self
 
     def __exit__(self, *exc: object) -> None:
