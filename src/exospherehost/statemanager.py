@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from msgspec import UNSET
@@ -149,7 +149,7 @@ class StateManager(_StateManagerBase):
         return AsyncTransport(base_url, **settings)
 
     @contextlib.asynccontextmanager
-    async def _connection(self) -> AsyncIterator[AsyncTransport]:
+    async def _connection(self) -> AsyncGenerator[AsyncTransport, None]:
         if self._transport is not None:
             yield self._transport
             return
@@ -244,7 +244,7 @@ class SyncStateManager(_StateManagerBase):
         return SyncTransport(base_url, **settings)
 
     @contextlib.contextmanager
-    def _connection(self) -> Iterator[SyncTransport]:
+    def _connection(self) -> Generator[SyncTransport, None, None]:
         if self._transport is not None:
             yield self._transport
             return
