@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import glob
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import nox
@@ -12,7 +15,23 @@ NODE_RUNNER = ROOT / "tests" / "contract" / "node"
 
 nox.options.default_venv_backend = "venv"
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["drift", "lint", "typecheck", "tests", "contract"]
+
+
+def _working_python(version: str) -> str | None:
+    """An interpreter of `version` that runs (a pyenv shim without that version installed does not)."""
+    pattern = os.path.expanduser(f"~/.pyenv/versions/{version}*/bin/python{version}")
+    for candidate in [f"python{version}", *sorted(glob.glob(pattern))]:
+        try:
+            subprocess.run([candidate, "--version"], capture_output=True, check=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        return candidate
+    return None
+
+
+# The differential test needs Python 3.12 (exospherehost 0.0.3's minimum); it joins the default run when one runs.
+PYTHON_312 = _working_python("3.12")
+nox.options.sessions = ["drift", "lint", "typecheck", "tests", "contract", *(["differential"] if PYTHON_312 else [])]
 
 
 @nox.session
@@ -77,3 +96,14 @@ def bench(session: nox.Session) -> None:
     """Benchmarks, each checked against its target (exit 1 on a miss); not in the default run."""
     session.install("-e", ".")
     session.run("python", "bench/waygrid_spec.py")
+
+
+@nox.session(python=PYTHON_312 or "3.12")
+def differential(session: nox.Session) -> None:
+    """exospherehost 0.0.3 (in its own Python 3.12 environment) and this SDK send the same requests."""
+    session.install("-e", ".[test]")
+    original = Path(session.create_tmp()) / "exospherehost-0.0.3"
+    session.run("python", "-m", "venv", "--clear", str(original))
+    original_python = original / "bin" / "python"
+    session.run(str(original_python), "-m", "pip", "install", "--quiet", "exospherehost==0.0.3", external=True)
+    session.run("pytest", "tests/exosphere_sdk/differential", "-q", env={"ORIGINAL_PYTHON": str(original_python)})
