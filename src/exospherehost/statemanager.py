@@ -26,6 +26,7 @@ from exosphere_api.models.upsert_graph import UpsertGraphRequest
 from exospherehost._api import PROFILE
 from exospherehost.errors import APIStatusError, ConfigurationError, GraphValidationError, GraphValidationTimeoutError
 from exospherehost.results import GraphTemplate, TriggerResult
+from exospherehost.validation import GraphTemplateError, validate_graph
 from sdkcore.operation import Operation
 from sdkcore.redaction import Secret
 
@@ -46,8 +47,11 @@ class _StateManagerBase:
         state_manager_uri: str | None = None,
         key: str | None = None,
         state_manager_version: str = "v0",
+        *,
+        validate_locally: bool = True,
     ) -> None:
         self._namespace = namespace
+        self._validate_locally = validate_locally
         self._state_manager_uri = state_manager_uri if state_manager_uri is not None else os.environ.get(URI_VARIABLE)
         found = key if key is not None else os.environ.get(KEY_VARIABLE)
         self._key = None if found is None else Secret(found)
@@ -63,6 +67,21 @@ class _StateManagerBase:
         if not self._key:
             raise ConfigurationError(f"no API key: pass key= or set {KEY_VARIABLE}")
         return self._state_manager_uri, {"profile": PROFILE, "api_key": self._key.reveal()}
+
+    def _checked_body(
+        self,
+        graph_nodes: list[GraphNodeModel],
+        secrets: dict[str, str],
+        retry_policy: RetryPolicyModel | None,
+        store_config: StoreConfigModel | None,
+        triggers: list[CronTrigger] | None,
+    ) -> bytes:
+        """The upsert body, after the local check of the state manager's rules (unless switched off)."""
+        if self._validate_locally:
+            problems = validate_graph(graph_nodes, store_config, [trigger.expression for trigger in triggers or ()])
+            if problems:
+                raise GraphTemplateError(problems)
+        return upsert_body(graph_nodes, secrets, retry_policy, store_config, triggers)
 
     def _path(self, graph_name: str) -> dict[str, str]:
         return {"version": self._state_manager_version, "namespace": self._namespace, "graph_name": graph_name}
@@ -138,9 +157,7 @@ class StateManager(_StateManagerBase):
     pool serves every call until the block ends.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._transport: AsyncTransport | None = None
+    _transport: AsyncTransport | None = None
 
     def _new_transport(self) -> AsyncTransport:
         from sdkcore.transport import AsyncTransport
@@ -203,8 +220,9 @@ class StateManager(_StateManagerBase):
         """Create or update the graph, then poll until the state manager has validated it.
 
         Raises GraphValidationError when it is invalid, GraphValidationTimeoutError after `validation_timeout`
-        seconds of PENDING."""
-        body = upsert_body(graph_nodes, secrets, retry_policy, store_config, triggers)
+        seconds of PENDING. Before sending, the graph is checked against the state manager's rules
+        (GraphTemplateError lists every problem); `StateManager(..., validate_locally=False)` skips that."""
+        body = self._checked_body(graph_nodes, secrets, retry_policy, store_config, triggers)
         async with self._connection() as transport:
             response = await self._call(transport, operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
             graph = transport.decode(operations.UPSERT_GRAPH, response, GraphTemplate)
@@ -233,9 +251,7 @@ class StateManager(_StateManagerBase):
 class SyncStateManager(_StateManagerBase):
     """The blocking variant of StateManager: the same calls, without `await`; `with manager:` keeps one pool."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._transport: SyncTransport | None = None
+    _transport: SyncTransport | None = None
 
     def _new_transport(self) -> SyncTransport:
         from sdkcore.transport import SyncTransport
@@ -289,7 +305,7 @@ class SyncStateManager(_StateManagerBase):
         validation_timeout: int = 60,
         polling_interval: int = 1,
     ) -> GraphTemplate:
-        body = upsert_body(graph_nodes, secrets, retry_policy, store_config, triggers)
+        body = self._checked_body(graph_nodes, secrets, retry_policy, store_config, triggers)
         with self._connection() as transport:
             response = self._call(transport, operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
             graph = transport.decode(operations.UPSERT_GRAPH, response, GraphTemplate)

@@ -4,6 +4,7 @@ server named by EXOSPHERE_STATE_MANAGER_URI, and prints the validation messages 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -16,7 +17,13 @@ import exospherehost
 
 
 async def main() -> None:
-    manager = exospherehost.StateManager(namespace="diff ns")
+    # Both send what they are given: the original has no local validation, this SDK's is switched off here.
+    options = (
+        {"validate_locally": False}
+        if "validate_locally" in inspect.signature(exospherehost.StateManager).parameters
+        else {}
+    )
+    manager = exospherehost.StateManager(namespace="diff ns", **options)
     for case in graphs():
         arguments = {
             "graph_name": case["graph_name"],
