@@ -6,7 +6,6 @@ one connection pool per event loop, reused while polling, with the shared transp
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import time
@@ -26,9 +25,8 @@ from exosphere_api.models.upsert_graph import UpsertGraphRequest
 from exospherehost._api import PROFILE
 from exospherehost.errors import APIStatusError, ConfigurationError, GraphValidationError, GraphValidationTimeoutError
 from exospherehost.results import GraphTemplate, TriggerResult
-from exospherehost.validation import GraphTemplateError, validate_graph
 from sdkcore.operation import Operation
-from sdkcore.redaction import Secret
+from sdkcore.secret import Secret
 
 if TYPE_CHECKING:
     from exospherehost.models import CronTrigger, GraphNodeModel, RetryPolicyModel, StoreConfigModel
@@ -78,6 +76,8 @@ class _StateManagerBase:
     ) -> bytes:
         """The upsert body, after the local check of the state manager's rules (unless switched off)."""
         if self._validate_locally:
+            from exospherehost.validation import GraphTemplateError, validate_graph
+
             problems = validate_graph(graph_nodes, store_config, [trigger.expression for trigger in triggers or ()])
             if problems:
                 raise GraphTemplateError(problems)
@@ -223,6 +223,8 @@ class StateManager(_StateManagerBase):
         seconds of PENDING. Before sending, the graph is checked against the state manager's rules
         (GraphTemplateError lists every problem); `StateManager(..., validate_locally=False)` skips that."""
         body = self._checked_body(graph_nodes, secrets, retry_policy, store_config, triggers)
+        import asyncio
+
         async with self._connection() as transport:
             response = await self._call(transport, operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
             graph = transport.decode(operations.UPSERT_GRAPH, response, GraphTemplate)

@@ -1,10 +1,12 @@
 """The hand-written runtime shared by both SDKs' generated client stubs: operations, transport, retries, errors.
 
-`import sdkcore` does not import httpx; the transports load it when first used.
+`import sdkcore` stays light (no httpx, logging or email): the transports, the retry rule and the redaction
+helpers load when first used.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from sdkcore.errors import (
@@ -25,10 +27,11 @@ from sdkcore.errors import (
 )
 from sdkcore.operation import Operation, RequestOptions
 from sdkcore.profile import APIProfile
-from sdkcore.redaction import RedactingFilter, Secret, redact_headers
-from sdkcore.retry import RetryConfig, is_retryable_status, parse_retry_after, retry_delay
 
 if TYPE_CHECKING:
+    from sdkcore.redaction import RedactingFilter, redact_headers
+    from sdkcore.retry import RetryConfig, is_retryable_status, parse_retry_after, retry_delay
+    from sdkcore.secret import Secret
     from sdkcore.transport import AsyncTransport, SyncTransport
 
 __all__ = [
@@ -61,9 +64,20 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in ("SyncTransport", "AsyncTransport"):
-        from sdkcore import transport
+_LAZY = {
+    "AsyncTransport": "sdkcore.transport",
+    "SyncTransport": "sdkcore.transport",
+    "RedactingFilter": "sdkcore.redaction",
+    "Secret": "sdkcore.secret",
+    "redact_headers": "sdkcore.redaction",
+    "RetryConfig": "sdkcore.retry",
+    "is_retryable_status": "sdkcore.retry",
+    "parse_retry_after": "sdkcore.retry",
+    "retry_delay": "sdkcore.retry",
+}
 
-        return getattr(transport, name)
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'sdkcore' has no attribute {name!r}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 
 class APIError(Exception):
@@ -115,14 +116,13 @@ def _default_status_classes() -> dict[int, type[APIStatusError]]:
     }
 
 
-@dataclass(frozen=True)
-class ErrorTypes:
+class ErrorTypes(msgspec.Struct, frozen=True, kw_only=True):
     """Which class a transport raises for each failure; an SDK passes its own subclasses to get its own hierarchy."""
 
     connection: type[APIConnectionError] = APIConnectionError
     timeout: type[APITimeoutError] = APITimeoutError
     decode: type[ResponseDecodeError] = ResponseDecodeError
-    by_status: Mapping[int, type[APIStatusError]] = field(default_factory=_default_status_classes)
+    by_status: Mapping[int, type[APIStatusError]] = msgspec.field(default_factory=_default_status_classes)
     server: type[APIStatusError] = InternalServerError
     other_status: type[APIStatusError] = APIStatusError
 

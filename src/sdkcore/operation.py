@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote
+
+import msgspec
 
 if TYPE_CHECKING:
     import httpx
@@ -19,8 +20,7 @@ class Codec(Protocol):
     def decode(self, data: bytes | str, type_: type[T]) -> T: ...
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(msgspec.Struct, frozen=True, kw_only=True):
     """One operation of an OpenAPI document, as its generated stub describes it."""
 
     operation_id: str
@@ -42,8 +42,7 @@ class Operation:
         return path
 
 
-@dataclass(frozen=True)
-class RequestOptions:
+class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
     """Per-call settings; None keeps the transport's own setting.
 
     `timeout` is seconds (or an `httpx.Timeout`) per try; `deadline` bounds the whole call, retries and waits

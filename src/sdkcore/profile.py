@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+import msgspec
 
 from sdkcore.errors import APIStatusError, ErrorTypes
 
@@ -11,8 +12,7 @@ PermanentFailure = Callable[[int, str], "type[APIStatusError] | None"]
 """Given a failed response's status and body text: the error class to raise at once, or None for the usual rules."""
 
 
-@dataclass(frozen=True)
-class APIProfile:
+class APIProfile(msgspec.Struct, frozen=True, kw_only=True):
     """One API as the transport sees it. The generated `operations.API` has the wire facts from the OpenAPI
     document; an SDK replaces `errors` and `permanent_failure` with its own."""
 
@@ -21,7 +21,7 @@ class APIProfile:
     auth_scheme: str | None = None
     idempotency_header: str | None = "Idempotency-Key"
     request_id_header: str = "x-request-id"
-    errors: ErrorTypes = field(default_factory=ErrorTypes)
+    errors: ErrorTypes = msgspec.field(default_factory=ErrorTypes)
     permanent_failure: PermanentFailure | None = None
 
     @property

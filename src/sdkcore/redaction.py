@@ -1,4 +1,4 @@
-"""Keeping credentials out of logs: header redaction, a logging filter, and a value that will not print itself."""
+"""Keeping credentials out of logs: header redaction and a logging filter."""
 
 from __future__ import annotations
 
@@ -6,28 +6,9 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 
-REDACTED = "<redacted>"
+from sdkcore.secret import REDACTED
+
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "set-cookie"})
-
-
-class Secret:
-    """A credential that shows as `Secret('<redacted>')` in every repr and str; `reveal()` gives the value."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return f"Secret({REDACTED!r})"
-
-    __str__ = __repr__
-
-    def __reduce__(self) -> str:
-        raise TypeError("a Secret cannot be pickled")
 
 
 def redact_headers(headers: Mapping[str, str], sensitive: Iterable[str] = SENSITIVE_HEADERS) -> dict[str, str]:

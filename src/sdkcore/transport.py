@@ -19,8 +19,9 @@ import msgspec
 from sdkcore.errors import APIError, APIStatusError
 from sdkcore.operation import Operation, RequestOptions
 from sdkcore.profile import APIProfile
-from sdkcore.redaction import REDACTED, SENSITIVE_HEADERS, RedactingFilter, Secret, redact_headers
+from sdkcore.redaction import SENSITIVE_HEADERS, RedactingFilter, redact_headers
 from sdkcore.retry import RetryConfig, is_retryable_status, parse_retry_after, retry_delay
+from sdkcore.secret import REDACTED, Secret
 
 T = TypeVar("T")
 

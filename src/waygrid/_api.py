@@ -3,7 +3,7 @@ a rejected spec is final."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 
 from waygrid.errors import ERRORS, rejected_spec
 from waygrid_api import operations

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from msgspec import UNSET
 
 from sdkcore.operation import RequestOptions
-from sdkcore.redaction import Secret
+from sdkcore.secret import Secret
 from waygrid._api import PROFILE
 from waygrid.spec import Spec
 from waygrid_api import operations
