@@ -223,6 +223,42 @@ class GraphNodeModel(GraphNode, _Model, frozen=True, kw_only=True):
     inputs: dict[str, Any] = {}
 
     def __post_init__(self) -> None:
+        if not self._fast_path():
+            self._checked()
+
+    def _fast_path(self) -> bool:
+        """Normalise a node whose values are all of the right types and valid; False sends it to `_checked`."""
+        name, identifier, following = self.node_name, self.identifier, self.next_nodes
+        if type(name) is not str or type(identifier) is not str or type(self.namespace) is not str:
+            return False
+        name, identifier = name.strip(), identifier.strip()
+        if not name or not identifier or identifier == "store" or type(self.inputs) is not dict:
+            return False
+        if following is UNSET:
+            following = None
+        elif following is None:
+            following = []
+        elif type(following) is list:
+            entries = cast("list[Any]", following)
+            if not all(type(entry) is str for entry in entries):
+                return False
+            following = [entry.strip() for entry in entries]
+            if not all(following) or len(set(following)) != len(following):
+                return False
+        else:
+            return False
+        if self.unites is not UNSET and self.unites is not None:
+            return False
+        if name is not self.node_name:
+            _set(self, "node_name", name)
+        if identifier is not self.identifier:
+            _set(self, "identifier", identifier)
+        _set(self, "next_nodes", following)
+        if self.unites is UNSET:
+            _set(self, "unites", None)
+        return True
+
+    def _checked(self) -> None:
         checks = _Checks("GraphNodeModel")
         name = checks.string("node_name", self.node_name)
         if name is not None:
