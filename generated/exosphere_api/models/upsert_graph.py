@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Dict, List, TypeAlias
+from typing import Annotated, Any, Dict, List, TypeAlias
 
 from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 from . import cron_trigger, graph_node
 from . import retry_policy as retry_policy_1
 from . import store_config as store_config_1
+
+
+class StoredUnites(Struct, frozen=True, kw_only=True):
+    """A node's unites as stored: the awaited node and the strategy, read leniently."""
+
+    identifier: str
+    strategy: str | UnsetType = UNSET
 
 
 class ValidationStatus(str, Enum):
@@ -32,6 +39,17 @@ NaiveDateTime: TypeAlias = Annotated[
 ]
 
 
+class StoredGraphNode(Struct, frozen=True, kw_only=True):
+    """A node as the state manager returns it: the request's GraphNode shape read leniently (no content rules, unknown members accepted), so a server that adds or relaxes a field does not break reading the answer."""
+
+    node_name: str
+    namespace: str
+    identifier: str
+    inputs: Dict[str, Any]
+    next_nodes: List[str] | None | UnsetType = UNSET
+    unites: StoredUnites | None | UnsetType = UNSET
+
+
 class UpsertGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Body of PUT /{version}/namespace/{namespace}/graph/{graph_name}; the SDK leaves out retry_policy, store_config and triggers when they are None."""
 
@@ -50,7 +68,7 @@ class UpsertGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_onl
 class UpsertGraphResponse(Struct, frozen=True, kw_only=True):
     """The stored graph template, returned by the upsert (200 or 201) and by GET; unknown members are accepted."""
 
-    nodes: Annotated[List[graph_node.GraphNode], Meta(description="The nodes as stored.")]
+    nodes: Annotated[List[StoredGraphNode], Meta(description="The nodes as stored.")]
     secrets: Annotated[
         Dict[str, bool],
         Meta(description="Names of the stored secrets, each mapped to true; values are never returned."),
