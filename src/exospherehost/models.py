@@ -221,41 +221,47 @@ class GraphNodeModel(GraphNode, _Model, frozen=True, kw_only=True):
     namespace: str = REQUIRED
     identifier: str = REQUIRED
     inputs: dict[str, Any] = {}
+    unites: Unites | None = None
 
     def __post_init__(self) -> None:
         if not self._fast_path():
             self._checked()
 
     def _fast_path(self) -> bool:
-        """Normalise a node whose values are all of the right types and valid; False sends it to `_checked`."""
-        name, identifier, following = self.node_name, self.identifier, self.next_nodes
+        """Normalise a node whose values are all of the right types and valid; False sends it to `_checked`.
+        Nothing is changed before every check has passed."""
+        name, identifier = self.node_name, self.identifier
+        following: Any = self.next_nodes
         if type(name) is not str or type(identifier) is not str or type(self.namespace) is not str:
             return False
-        name, identifier = name.strip(), identifier.strip()
-        if not name or not identifier or identifier == "store" or type(self.inputs) is not dict:
+        if type(self.inputs) is not dict or self.unites is not None:
+            return False
+        trimmed_name, trimmed_identifier = name.strip(), identifier.strip()
+        if not trimmed_name or not trimmed_identifier or trimmed_identifier == "store":
             return False
         if following is UNSET:
             following = None
         elif following is None:
             following = []
         elif type(following) is list:
-            entries = cast("list[Any]", following)
-            if not all(type(entry) is str for entry in entries):
+            trimmed: list[str] = []
+            entries: list[Any] = following
+            for entry in entries:
+                if type(entry) is not str or not (stripped := entry.strip()):
+                    return False
+                trimmed.append(stripped)
+            if len(trimmed) > 1 and len(set(trimmed)) != len(trimmed):
                 return False
-            following = [entry.strip() for entry in entries]
-            if not all(following) or len(set(following)) != len(following):
-                return False
+            if trimmed != following:
+                following = trimmed
         else:
             return False
-        if self.unites is not UNSET and self.unites is not None:
-            return False
-        if name is not self.node_name:
-            _set(self, "node_name", name)
-        if identifier is not self.identifier:
-            _set(self, "identifier", identifier)
-        _set(self, "next_nodes", following)
-        if self.unites is UNSET:
-            _set(self, "unites", None)
+        if trimmed_name is not name:
+            _set(self, "node_name", trimmed_name)
+        if trimmed_identifier is not identifier:
+            _set(self, "identifier", trimmed_identifier)
+        if following is not self.next_nodes:
+            _set(self, "next_nodes", following)
         return True
 
     def _checked(self) -> None:
