@@ -245,7 +245,7 @@ class GraphNodeModel(GraphNode, _Model, frozen=True, kw_only=True):
             following = []
         elif type(following) is list:
             trimmed: list[str] = []
-            entries: list[Any] = following
+            entries: list[Any] = following  # pyright: ignore[reportUnknownVariableType]
             for entry in entries:
                 if type(entry) is not str or not (stripped := entry.strip()):
                     return False
