@@ -20,8 +20,8 @@ from exosphere_api import codec
 from exosphere_api.models.graph_node import GraphNode
 from exosphere_api.models.upsert_graph import UpsertGraphRequest, UpsertGraphResponse
 from exospherehost import GraphNodeModel
+from exospherehost._wire import upsert_body
 from exospherehost.results import GraphTemplate
-from exospherehost.statemanager import upsert_body
 
 NODES = 1000
 SPEEDUP = 5.0

@@ -5,6 +5,8 @@ enums keep the original names, signatures, defaults and messages; the models are
 Structs. `SyncStateManager` is the blocking variant. HTTP machinery (httpx) loads on the first call.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from exospherehost import errors
 from exospherehost.errors import (
     ConfigurationError,
@@ -22,8 +24,10 @@ from exospherehost.models import (
     UnitesModel,
     UnitesStrategyEnum,
 )
-from exospherehost.results import GraphTemplate, TriggerResult
 from exospherehost.statemanager import StateManager, SyncStateManager
+
+if TYPE_CHECKING:
+    from exospherehost.results import GraphTemplate, TriggerResult
 
 __version__ = "0.1.0"
 VERSION = __version__
@@ -49,3 +53,12 @@ __all__ = [
     "__version__",
     "errors",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The result types pull in the response models; they load when first asked for.
+    if name in ("GraphTemplate", "TriggerResult"):
+        from exospherehost import results
+
+        return getattr(results, name)
+    raise AttributeError(f"module 'exospherehost' has no attribute {name!r}")

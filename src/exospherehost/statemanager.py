@@ -9,28 +9,18 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import AsyncGenerator, Generator, Mapping
+from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING, Any
 
-from msgspec import UNSET
-
-from exosphere_api import codec, operations
-from exosphere_api.models.cron_trigger import CronTrigger as CronTriggerStruct
-from exosphere_api.models.cron_trigger import CronTriggerEntry
-from exosphere_api.models.graph_node import GraphNode
-from exosphere_api.models.retry_policy import RetryPolicy
-from exosphere_api.models.store_config import StoreConfig
-from exosphere_api.models.trigger_graph import TriggerGraphRequest
-from exosphere_api.models.upsert_graph import UpsertGraphRequest
-from exospherehost._api import PROFILE
-from exospherehost.errors import APIStatusError, ConfigurationError, GraphValidationError, GraphValidationTimeoutError
-from exospherehost.results import GraphTemplate, TriggerResult
-from sdkcore.operation import Operation
+from exospherehost.errors import APIStatusError, ConfigurationError
 from sdkcore.secret import Secret
 
 if TYPE_CHECKING:
     from exospherehost.models import CronTrigger, GraphNodeModel, RetryPolicyModel, StoreConfigModel
+    from exospherehost.results import GraphTemplate, TriggerResult
+    from sdkcore.operation import Operation
     from sdkcore.transport import AsyncTransport, SyncTransport
+
 
 __all__ = ["StateManager", "SyncStateManager"]
 
@@ -64,7 +54,9 @@ class _StateManagerBase:
             raise ConfigurationError(f"no state manager URI: pass state_manager_uri= or set {URI_VARIABLE}")
         if not self._key:
             raise ConfigurationError(f"no API key: pass key= or set {KEY_VARIABLE}")
-        return self._state_manager_uri, {"profile": PROFILE, "api_key": self._key.reveal()}
+        from exospherehost import _wire as wire
+
+        return self._state_manager_uri, {"profile": wire.PROFILE, "api_key": self._key.reveal()}
 
     def _checked_body(
         self,
@@ -81,72 +73,12 @@ class _StateManagerBase:
             problems = validate_graph(graph_nodes, store_config, [trigger.expression for trigger in triggers or ()])
             if problems:
                 raise GraphTemplateError(problems)
-        return upsert_body(graph_nodes, secrets, retry_policy, store_config, triggers)
+        from exospherehost import _wire as wire
+
+        return wire.upsert_body(graph_nodes, secrets, retry_policy, store_config, triggers)
 
     def _path(self, graph_name: str) -> dict[str, str]:
         return {"version": self._state_manager_version, "namespace": self._namespace, "graph_name": graph_name}
-
-
-def upsert_body(
-    graph_nodes: list[GraphNodeModel] | list[GraphNode],
-    secrets: dict[str, str],
-    retry_policy: RetryPolicyModel | RetryPolicy | None,
-    store_config: StoreConfigModel | StoreConfig | None,
-    triggers: list[CronTrigger] | list[CronTriggerStruct] | None,
-) -> bytes:
-    """The PUT body, key for key what exospherehost 0.0.3 sends for the same arguments."""
-    entries = (
-        None
-        if triggers is None
-        else [
-            CronTriggerEntry(type="CRON", value=CronTriggerStruct(expression=trigger.expression))
-            for trigger in triggers
-        ]
-    )
-    request = UpsertGraphRequest(
-        secrets=secrets,
-        nodes=list(graph_nodes),
-        retry_policy=UNSET if retry_policy is None else retry_policy,
-        store_config=UNSET if store_config is None else store_config,
-        triggers=UNSET if entries is None else entries,
-    )
-    return codec.encode(request)
-
-
-def trigger_body(inputs: Mapping[str, str] | None, store: Mapping[str, str] | None, start_delay: int) -> bytes:
-    """The POST body: all three members always, None meaning {}."""
-    request = TriggerGraphRequest(start_delay=start_delay, inputs=dict(inputs or {}), store=dict(store or {}))
-    return codec.encode(request)
-
-
-def _failure(error: APIStatusError, what: str) -> APIStatusError:
-    """The same error class with the original's message: `Failed to <what>: <status> <body text>`."""
-    again = type(error)(
-        f"Failed to {what}: {error.status_code} {error.response_text}",
-        status_code=error.status_code,
-        request_id=error.request_id,
-        server_message=error.server_message,
-        body=error.body,
-        retry_after=error.retry_after,
-        response_text=error.response_text,
-    )
-    again.attempts = error.attempts
-    return again
-
-
-def _validated(graph: GraphTemplate) -> GraphTemplate:
-    if graph.validation_status != "VALID":
-        errors = graph.validation_errors if isinstance(graph.validation_errors, list) else None
-        raise GraphValidationError(
-            f"Graph validation failed: {graph.validation_status.value} and errors: {errors}",
-            status=graph.validation_status.value,
-            errors=errors,
-        )
-    return graph
-
-
-def _timed_out(validation_timeout: float) -> GraphValidationTimeoutError:
-    return GraphValidationTimeoutError(f"Graph validation check timed out after {validation_timeout} seconds")
 
 
 class StateManager(_StateManagerBase):
@@ -182,7 +114,9 @@ class StateManager(_StateManagerBase):
         try:
             return await transport.send(operation, path_params=self._path(graph_name), body=body)
         except APIStatusError as error:
-            raise _failure(error, what) from None
+            from exospherehost import _wire as wire
+
+            raise wire.failure(error, what) from None
 
     async def trigger(
         self,
@@ -192,10 +126,12 @@ class StateManager(_StateManagerBase):
         start_delay: int = 0,
     ) -> TriggerResult:
         """Start a run of the graph; `inputs` and `store` (beta) are string maps. Returns `status` and `run_id`."""
-        body = trigger_body(inputs, store, start_delay)
+        from exospherehost import _wire as wire  # loaded on the first call: see _wire.py
+
+        body = wire.trigger_body(inputs, store, start_delay)
         async with self._connection() as transport:
-            response = await self._call(transport, operations.TRIGGER_GRAPH, graph_name, body, "trigger state")
-            return transport.decode(operations.TRIGGER_GRAPH, response, TriggerResult)
+            response = await self._call(transport, wire.operations.TRIGGER_GRAPH, graph_name, body, "trigger state")
+            return transport.decode(wire.operations.TRIGGER_GRAPH, response, wire.TriggerResult)
 
     async def get_graph(self, graph_name: str) -> GraphTemplate:
         """The graph template with its validation status and errors."""
@@ -203,8 +139,10 @@ class StateManager(_StateManagerBase):
             return await self._get_graph(transport, graph_name)
 
     async def _get_graph(self, transport: AsyncTransport, graph_name: str) -> GraphTemplate:
-        response = await self._call(transport, operations.GET_GRAPH, graph_name, None, "get graph")
-        return transport.decode(operations.GET_GRAPH, response, GraphTemplate)
+        from exospherehost import _wire as wire  # loaded on the first call: see _wire.py
+
+        response = await self._call(transport, wire.operations.GET_GRAPH, graph_name, None, "get graph")
+        return transport.decode(wire.operations.GET_GRAPH, response, wire.GraphTemplate)
 
     async def upsert_graph(
         self,
@@ -222,19 +160,21 @@ class StateManager(_StateManagerBase):
         Raises GraphValidationError when it is invalid, GraphValidationTimeoutError after `validation_timeout`
         seconds of PENDING. Before sending, the graph is checked against the state manager's rules
         (GraphTemplateError lists every problem); `StateManager(..., validate_locally=False)` skips that."""
+        from exospherehost import _wire as wire  # loaded on the first call: see _wire.py
+
         body = self._checked_body(graph_nodes, secrets, retry_policy, store_config, triggers)
         import asyncio
 
         async with self._connection() as transport:
-            response = await self._call(transport, operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
-            graph = transport.decode(operations.UPSERT_GRAPH, response, GraphTemplate)
+            response = await self._call(transport, wire.operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
+            graph = transport.decode(wire.operations.UPSERT_GRAPH, response, wire.GraphTemplate)
             started = time.monotonic()
             while graph.validation_status == "PENDING":
                 if time.monotonic() - started > validation_timeout:
-                    raise _timed_out(validation_timeout)
+                    raise wire.timed_out(validation_timeout)
                 await asyncio.sleep(polling_interval)
                 graph = await self._get_graph(transport, graph_name)
-        return _validated(graph)
+        return wire.validated(graph)
 
     async def aclose(self) -> None:
         if self._transport is not None:
@@ -274,7 +214,9 @@ class SyncStateManager(_StateManagerBase):
         try:
             return transport.send(operation, path_params=self._path(graph_name), body=body)
         except APIStatusError as error:
-            raise _failure(error, what) from None
+            from exospherehost import _wire as wire
+
+            raise wire.failure(error, what) from None
 
     def trigger(
         self,
@@ -283,18 +225,22 @@ class SyncStateManager(_StateManagerBase):
         store: dict[str, str] | None = None,
         start_delay: int = 0,
     ) -> TriggerResult:
-        body = trigger_body(inputs, store, start_delay)
+        from exospherehost import _wire as wire  # loaded on the first call: see _wire.py
+
+        body = wire.trigger_body(inputs, store, start_delay)
         with self._connection() as transport:
-            response = self._call(transport, operations.TRIGGER_GRAPH, graph_name, body, "trigger state")
-            return transport.decode(operations.TRIGGER_GRAPH, response, TriggerResult)
+            response = self._call(transport, wire.operations.TRIGGER_GRAPH, graph_name, body, "trigger state")
+            return transport.decode(wire.operations.TRIGGER_GRAPH, response, wire.TriggerResult)
 
     def get_graph(self, graph_name: str) -> GraphTemplate:
         with self._connection() as transport:
             return self._get_graph(transport, graph_name)
 
     def _get_graph(self, transport: SyncTransport, graph_name: str) -> GraphTemplate:
-        response = self._call(transport, operations.GET_GRAPH, graph_name, None, "get graph")
-        return transport.decode(operations.GET_GRAPH, response, GraphTemplate)
+        from exospherehost import _wire as wire  # loaded on the first call: see _wire.py
+
+        response = self._call(transport, wire.operations.GET_GRAPH, graph_name, None, "get graph")
+        return transport.decode(wire.operations.GET_GRAPH, response, wire.GraphTemplate)
 
     def upsert_graph(
         self,
@@ -307,17 +253,19 @@ class SyncStateManager(_StateManagerBase):
         validation_timeout: int = 60,
         polling_interval: int = 1,
     ) -> GraphTemplate:
+        from exospherehost import _wire as wire  # loaded on the first call: see _wire.py
+
         body = self._checked_body(graph_nodes, secrets, retry_policy, store_config, triggers)
         with self._connection() as transport:
-            response = self._call(transport, operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
-            graph = transport.decode(operations.UPSERT_GRAPH, response, GraphTemplate)
+            response = self._call(transport, wire.operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
+            graph = transport.decode(wire.operations.UPSERT_GRAPH, response, wire.GraphTemplate)
             started = time.monotonic()
             while graph.validation_status == "PENDING":
                 if time.monotonic() - started > validation_timeout:
-                    raise _timed_out(validation_timeout)
+                    raise wire.timed_out(validation_timeout)
                 time.sleep(polling_interval)
                 graph = self._get_graph(transport, graph_name)
-        return _validated(graph)
+        return wire.validated(graph)
 
     def close(self) -> None:
         if self._transport is not None:

@@ -25,10 +25,10 @@ from sdkcore.errors import (
     ResponseDecodeError,
     UnprocessableEntityError,
 )
-from sdkcore.operation import Operation, RequestOptions
-from sdkcore.profile import APIProfile
 
 if TYPE_CHECKING:
+    from sdkcore.operation import Operation, RequestOptions
+    from sdkcore.profile import APIProfile
     from sdkcore.redaction import RedactingFilter, redact_headers
     from sdkcore.retry import RetryConfig, is_retryable_status, parse_retry_after, retry_delay
     from sdkcore.secret import Secret
@@ -65,6 +65,9 @@ __all__ = [
 
 
 _LAZY = {
+    "Operation": "sdkcore.operation",
+    "RequestOptions": "sdkcore.operation",
+    "APIProfile": "sdkcore.profile",
     "AsyncTransport": "sdkcore.transport",
     "SyncTransport": "sdkcore.transport",
     "RedactingFilter": "sdkcore.redaction",
