@@ -84,21 +84,6 @@ def render(path: Path) -> str:
     return cast("str", path) + "".join(reversed(steps))
 
 
-_standard_label = StandardNode.__dict__["label"].__get__
-_standard_parameters = StandardNode.__dict__["parameters"].__get__
-_standard_on_success = StandardNode.__dict__["on_success"].__get__
-_standard_on_failure = StandardNode.__dict__["on_failure"].__get__
-_standard_on_conditions = StandardNode.__dict__["on_conditions"].__get__
-_join_label = JoinNode.__dict__["label"].__get__
-_join_parameters = JoinNode.__dict__["parameters"].__get__
-_join_on_success = JoinNode.__dict__["on_success"].__get__
-_join_on_failure = JoinNode.__dict__["on_failure"].__get__
-_join_on_timeout = JoinNode.__dict__["on_timeout"].__get__
-_fork_label = ForkNode.__dict__["label"].__get__
-_fork_parameters = ForkNode.__dict__["parameters"].__get__
-_fork_branches = ForkNode.__dict__["branches"].__get__
-
-
 class _Walk:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -123,30 +108,30 @@ class _Walk:
             self.report(path, "too-deep", f"the spec nests deeper than {MAX_DEPTH} nodes, the router's limit")
             return ()
         if isinstance(node, StandardNode):
-            self.common(node, path, _standard_label(node), _standard_parameters(node))
-            routes = _standard_on_conditions(node)
+            self.common(node, path, read.standard_label(node), read.standard_parameters(node))
+            routes = read.on_conditions(node)
             if routes:
                 for index, edge in enumerate(routes):
                     self.route(edge, (path, f".onConditions[{index}]"), depth)
-            failure = _standard_on_failure(node)
+            failure = read.standard_on_failure(node)
             if failure is not UNSET and failure is not None:
                 self.node(failure, (path, ".onFailure"), depth + 1)
-            success = _standard_on_success(node)
+            success = read.standard_on_success(node)
             if success is UNSET or success is None:
                 return ()
             return self.node(success, (path, ".onSuccess"), depth + 1)
         if isinstance(node, JoinNode):
-            self.common(node, path, _join_label(node), _join_parameters(node))
+            self.common(node, path, read.join_label(node), read.join_parameters(node))
             self.join(node, path)
-            for following, step in ((_join_on_timeout(node), ".onTimeout"), (_join_on_failure(node), ".onFailure")):
+            for following, step in ((read.on_timeout(node), ".onTimeout"), (read.join_on_failure(node), ".onFailure")):
                 if following is not UNSET and following is not None:
                     self.node(following, (path, step), depth + 1)
-            success = _join_on_success(node)
+            success = read.join_on_success(node)
             if success is UNSET or success is None:
                 return (node,)
             return (node, *self.node(success, (path, ".onSuccess"), depth + 1))
         if isinstance(node, ForkNode):
-            self.common(node, path, _fork_label(node), _fork_parameters(node))
+            self.common(node, path, read.fork_label(node), read.fork_parameters(node))
             return self.fork(node, path, depth)
         self.report(path, "not-a-node", f"expected a node, got {type(node).__name__}")
         return ()
@@ -188,7 +173,7 @@ class _Walk:
     def fork(self, fork: ForkNode, path: Path, depth: int) -> tuple[JoinNode, ...]:
         """Check the fork and its branches; return the joins on its success path, which continues from the copy of
         its join that carries the continuations (the first branch's when none does)."""
-        branches = _fork_branches(fork)
+        branches = read.branches(fork)
         count = len(branches)
         if count < 2:
             self.report(path, "fork-branches", f"a fork needs at least 2 branches, this has {count}", ".branches")
