@@ -411,3 +411,16 @@ def test_errors_survive_pickling_and_copying(server: FaultServer, submit: Submit
 def test_a_base_url_with_a_bad_port_is_refused_at_once() -> None:
     with pytest.raises(ValueError, match="base_url"):
         SyncTransport("http://127.0.0.1:abc", profile=PROFILE)
+
+
+def test_each_sdk_error_table_holds_its_own_class_for_every_entry() -> None:
+    from exospherehost import errors as exosphere_errors
+
+    for module, base in ((errors, errors.WaygridError), (exosphere_errors, exosphere_errors.ExosphereError)):
+        table = module.ERRORS
+        classes = [table.connection, table.timeout, table.decode, table.server, table.other_status,
+                   *table.by_status.values()]  # fmt: skip
+        assert all(issubclass(error, base) and error.__module__ == module.__name__ for error in classes)
+        assert table.for_status(404) is module.NotFoundError
+    with pytest.raises(TypeError, match="one direct subclass of APIConnectionError, found 0"):
+        sdkcore.ErrorTypes.subclassed({"Other": errors.BadRequestError})

@@ -57,22 +57,7 @@ class ResponseDecodeError(ExosphereError, sdkcore.ResponseDecodeError):
     """A success answer whose body does not match the schema; the message names the JSON path."""
 
 
-ERRORS = sdkcore.ErrorTypes(
-    connection=APIConnectionError,
-    timeout=APITimeoutError,
-    decode=ResponseDecodeError,
-    by_status={
-        400: BadRequestError,
-        401: AuthenticationError,
-        403: PermissionDeniedError,
-        404: NotFoundError,
-        409: ConflictError,
-        422: UnprocessableEntityError,
-        429: RateLimitError,
-    },
-    server=InternalServerError,
-    other_status=APIStatusError,
-)
+ERRORS = sdkcore.ErrorTypes.subclassed(globals())
 
 
 class ConfigurationError(ExosphereError, ValueError):

@@ -126,6 +126,28 @@ class ErrorTypes(msgspec.Struct, frozen=True, kw_only=True):
     server: type[APIStatusError] = InternalServerError
     other_status: type[APIStatusError] = APIStatusError
 
+    @classmethod
+    def subclassed(cls, namespace: Mapping[str, object]) -> ErrorTypes:
+        """The table of an SDK's own hierarchy: each entry replaced by the class in `namespace` (an SDK's errors
+        module) that directly subclasses it. Every entry must have one."""
+        classes = [value for value in namespace.values() if isinstance(value, type) and issubclass(value, APIError)]
+
+        def own(base: type[Any]) -> Any:
+            found = [candidate for candidate in classes if base in candidate.__bases__]
+            if len(found) != 1:
+                raise TypeError(f"expected one direct subclass of {base.__name__}, found {len(found)}")
+            return found[0]
+
+        default = cls()
+        return cls(
+            connection=own(default.connection),
+            timeout=own(default.timeout),
+            decode=own(default.decode),
+            by_status={status: own(error) for status, error in default.by_status.items()},
+            server=own(default.server),
+            other_status=own(default.other_status),
+        )
+
     def for_status(self, status_code: int) -> type[APIStatusError]:
         """The most specific class for a status code."""
         if status_code in self.by_status:
