@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from msgspec import UNSET
@@ -76,36 +76,6 @@ def checked_address(value: str) -> str:
     return value
 
 
-def _label(label: str | None) -> Any:
-    if label is None:
-        return UNSET
-    if not isinstance(label, str):
-        raise TypeError(f"label must be a str, got {type(label).__name__}")
-    if len(label) > LABEL_MAX:
-        raise ValueError(f"label must be at most {LABEL_MAX} characters, got {len(label)}")
-    return label
-
-
-def _retry(policy: RetryPolicy) -> RetryPolicy:
-    if not isinstance(policy, _RETRY_TYPES):
-        raise TypeError(f"with_retry takes a RetryPolicy (RetryPolicy.exponential(...)), got {policy!r}")
-    return policy
-
-
-def _delivery(strategy: DeliveryStrategy) -> DeliveryStrategy:
-    if not isinstance(strategy, _DELIVERY_TYPES):
-        raise TypeError(f"with_delivery takes a DeliveryStrategy, got {strategy!r}")
-    return strategy
-
-
-def _parameters(values: Mapping[str, ParameterInput]) -> Any:
-    if not isinstance(values, Mapping):
-        raise TypeError(f"parameters takes a mapping of names to values, got {type(values).__name__}")
-    converted = {check.text(name, "parameter name"): parameter(value, f"parameters[{name!r}]")
-                 for name, value in values.items()}  # fmt: skip
-    return converted or UNSET
-
-
 def _continuation(node: NodeLike | None, name: str) -> Any:
     if node is None:
         return UNSET
@@ -120,35 +90,60 @@ def _join_id(value: str) -> str:
     return value
 
 
+B = TypeVar("B", bound="_Node")
+
+
+class _Node(msgspec.Struct, frozen=True, kw_only=True):
+    """The setters every node kind has. Builders list this class first, so its methods come before the fields of
+    the same names in the generated class."""
+
+    def label(self: B, label: str | None) -> B:
+        """A display name of at most 64 characters; None removes it."""
+        if label is not None:
+            if not isinstance(label, str):
+                raise TypeError(f"label must be a str, got {type(label).__name__}")
+            if len(label) > LABEL_MAX:
+                raise ValueError(f"label must be at most {LABEL_MAX} characters, got {len(label)}")
+        return replace(self, label=UNSET if label is None else label)
+
+    def with_retry(self: B, policy: RetryPolicy) -> B:
+        """How the router retries this node when it fails (default: RetryPolicy.NONE)."""
+        if not isinstance(policy, _RETRY_TYPES):
+            raise TypeError(f"with_retry takes a RetryPolicy (RetryPolicy.exponential(...)), got {policy!r}")
+        return replace(self, retry_policy=policy)
+
+    def with_delivery(self: B, strategy: DeliveryStrategy) -> B:
+        """When the router delivers to this node (default: DeliveryStrategy.IMMEDIATE)."""
+        if not isinstance(strategy, _DELIVERY_TYPES):
+            raise TypeError(f"with_delivery takes a DeliveryStrategy, got {strategy!r}")
+        return replace(self, delivery_strategy=strategy)
+
+    def parameters(self: B, values: Mapping[str, ParameterInput]) -> B:
+        """Named parameters for the node's service: str, int, float, bool or Parameter.secret(...)."""
+        if not isinstance(values, Mapping):
+            raise TypeError(f"parameters takes a mapping of names to values, got {type(values).__name__}")
+        converted = {check.text(name, "parameter name"): parameter(value, f"parameters[{name!r}]")
+                     for name, value in values.items()}  # fmt: skip
+        return replace(self, parameters=converted or UNSET)
+
+
+class _Continuing(_Node, frozen=True, kw_only=True):
+    """onSuccess and onFailure, which standard and join nodes have (a fork has neither)."""
+
+    def on_success(self: B, node: NodeLike | None) -> B:
+        return replace(self, on_success=_continuation(node, "on_success"))
+
+    def on_failure(self: B, node: NodeLike | None) -> B:
+        return replace(self, on_failure=_continuation(node, "on_failure"))
+
+
 # The setters share their names with the fields they set, as the seed's API has it; type checkers see a method
 # overriding a field, which this module allows (see the file-level pyright setting and the mypy override in
 # pyproject.toml).
 
 
-class StandardNodeBuilder(StandardNode, frozen=True, kw_only=True):
+class StandardNodeBuilder(_Continuing, StandardNode, frozen=True, kw_only=True):
     """A linear processing step: onSuccess, onFailure and conditional routes."""
-
-    def label(self, label: str | None) -> StandardNodeBuilder:
-        """A display name of at most 64 characters; None removes it."""
-        return replace(self, label=_label(label))
-
-    def with_retry(self, policy: RetryPolicy) -> StandardNodeBuilder:
-        """How the router retries this node when it fails (default: RetryPolicy.NONE)."""
-        return replace(self, retry_policy=_retry(policy))
-
-    def with_delivery(self, strategy: DeliveryStrategy) -> StandardNodeBuilder:
-        """When the router delivers to this node (default: DeliveryStrategy.IMMEDIATE)."""
-        return replace(self, delivery_strategy=_delivery(strategy))
-
-    def parameters(self, values: Mapping[str, ParameterInput]) -> StandardNodeBuilder:
-        """Named parameters for the node's service: str, int, float, bool or Parameter.secret(...)."""
-        return replace(self, parameters=_parameters(values))
-
-    def on_success(self, node: NodeLike | None) -> StandardNodeBuilder:
-        return replace(self, on_success=_continuation(node, "on_success"))
-
-    def on_failure(self, node: NodeLike | None) -> StandardNodeBuilder:
-        return replace(self, on_failure=_continuation(node, "on_failure"))
 
     def on_conditions(self, edges: Iterable[ConditionalEdge]) -> StandardNodeBuilder:
         """Routes checked in order before onSuccess; build each with Condition.when(condition, node)."""
@@ -164,20 +159,8 @@ class StandardNodeBuilder(StandardNode, frozen=True, kw_only=True):
         return StandardNode(**msgspec.structs.asdict(self))
 
 
-class JoinNodeBuilder(JoinNode, frozen=True, kw_only=True):
+class JoinNodeBuilder(_Continuing, JoinNode, frozen=True, kw_only=True):
     """Fan-in of a fork's branches; attach it to its fork with `fork.with_join(join)`."""
-
-    def label(self, label: str | None) -> JoinNodeBuilder:
-        return replace(self, label=_label(label))
-
-    def with_retry(self, policy: RetryPolicy) -> JoinNodeBuilder:
-        return replace(self, retry_policy=_retry(policy))
-
-    def with_delivery(self, strategy: DeliveryStrategy) -> JoinNodeBuilder:
-        return replace(self, delivery_strategy=_delivery(strategy))
-
-    def parameters(self, values: Mapping[str, ParameterInput]) -> JoinNodeBuilder:
-        return replace(self, parameters=_parameters(values))
 
     def join_id(self, join_id: str) -> JoinNodeBuilder:
         """Pairs the join with its fork: must equal the fork's join_id."""
@@ -198,12 +181,6 @@ class JoinNodeBuilder(JoinNode, frozen=True, kw_only=True):
             raise ValueError("timeout must be longer than zero (None waits without limit)")
         return replace(self, timeout=duration)
 
-    def on_success(self, node: NodeLike | None) -> JoinNodeBuilder:
-        return replace(self, on_success=_continuation(node, "on_success"))
-
-    def on_failure(self, node: NodeLike | None) -> JoinNodeBuilder:
-        return replace(self, on_failure=_continuation(node, "on_failure"))
-
     def on_timeout(self, node: NodeLike | None) -> JoinNodeBuilder:
         return replace(self, on_timeout=_continuation(node, "on_timeout"))
 
@@ -212,21 +189,9 @@ class JoinNodeBuilder(JoinNode, frozen=True, kw_only=True):
         return JoinNode(**msgspec.structs.asdict(self))
 
 
-class ForkNodeBuilder(ForkNode, frozen=True, kw_only=True):
+class ForkNodeBuilder(_Node, ForkNode, frozen=True, kw_only=True):
     """Fan-out to parallel branches. `with_join(join)` puts a copy of the join at the end of every branch, the
     join's continuations on the first copy only, as the router's compiler needs."""
-
-    def label(self, label: str | None) -> ForkNodeBuilder:
-        return replace(self, label=_label(label))
-
-    def with_retry(self, policy: RetryPolicy) -> ForkNodeBuilder:
-        return replace(self, retry_policy=_retry(policy))
-
-    def with_delivery(self, strategy: DeliveryStrategy) -> ForkNodeBuilder:
-        return replace(self, delivery_strategy=_delivery(strategy))
-
-    def parameters(self, values: Mapping[str, ParameterInput]) -> ForkNodeBuilder:
-        return replace(self, parameters=_parameters(values))
 
     @property
     def join(self) -> JoinNode | None:
