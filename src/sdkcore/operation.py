@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 import msgspec
 
+from sdkcore.settings import check_deadline, check_retries
+
 if TYPE_CHECKING:
     import httpx
 
@@ -58,11 +60,8 @@ class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         if isinstance(self.timeout, (int, float)) and not self.timeout > 0:
             raise ValueError(f"timeout must be a number of seconds > 0, got {self.timeout!r}")
-        if self.max_retries is not None and (
-            isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0
-        ):
-            raise ValueError(f"max_retries must be an integer >= 0, got {self.max_retries!r}")
-        if self.deadline is not None and not (isinstance(self.deadline, (int, float)) and self.deadline > 0):
-            raise ValueError(f"deadline must be a number of seconds > 0, got {self.deadline!r}")
+        if self.max_retries is not None:
+            check_retries(self.max_retries)
+        check_deadline(self.deadline)
         if self.idempotency_key is not None and (not isinstance(self.idempotency_key, str) or not self.idempotency_key):
             raise ValueError("idempotency_key must be a non-empty string")

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sdkcore.settings import check_retries
+
 if TYPE_CHECKING:
     import random
 
@@ -35,8 +37,7 @@ class RetryConfig:
     max_retry_after: float = 60.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
-            raise ValueError(f"max_retries must be an integer >= 0, got {self.max_retries!r}")
+        check_retries(self.max_retries)
         for name in ("initial_delay", "max_delay", "max_retry_after"):
             _check_seconds(name, getattr(self, name))
         if not 0 <= self.jitter <= 1:

@@ -22,6 +22,7 @@ from sdkcore.profile import APIProfile
 from sdkcore.redaction import SENSITIVE_HEADERS, RedactingFilter, redact_headers
 from sdkcore.retry import RetryConfig, is_retryable_status, parse_retry_after, retry_delay
 from sdkcore.secret import REDACTED, Secret
+from sdkcore.settings import check_deadline
 
 T = TypeVar("T")
 
@@ -83,8 +84,7 @@ class _TransportBase:
             if profile.auth_header is None:
                 raise ValueError(f"the {profile.name} API takes no API key")
             all_headers[profile.auth_header.lower()] = Secret(profile.auth_value(_checked_key(api_key)))
-        if deadline is not None and not (isinstance(deadline, (int, float)) and deadline > 0):
-            raise ValueError(f"deadline must be a number of seconds > 0, got {deadline!r}")
+        check_deadline(deadline)
         secrets = [value.reveal() for value in all_headers.values() if isinstance(value, Secret)]
         if api_key is not None:
             secrets.append(api_key)
