@@ -17,6 +17,7 @@ from exosphere_api.models.retry_policy import RetryPolicy, RetryStrategy
 from exosphere_api.models.store_config import StoreConfig
 from exosphere_api.models.upsert_graph import UpsertGraphRequest
 from tests.contract.vectors import schema_error_paths
+from tests.support.reference_bodies import EXOSPHERE_UPSERT
 from waygrid_api import codec as waygrid_codec
 from waygrid_api.duration import Duration
 from waygrid_api.models.ingest import IngestRequest
@@ -96,15 +97,7 @@ def test_exosphere_upsert_body_is_the_reference_example(wire_snapshot: SnapshotA
     assert body == wire_snapshot
     assert schema_error_paths(json.loads(body), "exosphere/upsert-graph.schema.json") == []
     assert exosphere_codec.encode(exosphere_codec.decode(body, UpsertGraphRequest)) == body
-    reference = (
-        '{"secrets":{"k":"v"},"nodes":[{"node_name":"A","namespace":"ns","identifier":"a","inputs":{"x":"1"},'
-        '"next_nodes":["b"],"unites":null},{"node_name":"B","namespace":"ns","identifier":"b",'
-        '"inputs":{"y":"${{ a.outputs.z }}"},"next_nodes":null,"unites":{"identifier":"a","strategy":"ALL_SUCCESS"}}],'
-        '"retry_policy":{"max_retries":3,"strategy":"EXPONENTIAL","backoff_factor":2000,"exponent":2,"max_delay":null},'
-        '"store_config":{"required_keys":["c"],"default_values":{}},'
-        '"triggers":[{"type":"CRON","value":{"expression":"0 9 * * 1-5"}}]}'
-    )
-    assert body == reference.encode()
+    assert body == EXOSPHERE_UPSERT
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from exospherehost import (
 from exospherehost.errors import AuthenticationError, ExosphereError, NotFoundError
 from tests.support.fake_state_manager import RUN_ID, FakeStateManager
 from tests.support.fault_server import Fault, FaultServer, running
+from tests.support.reference_bodies import EXOSPHERE_UPSERT
 
 SEED = Path(__file__).with_name("seed.md")
 SHARED_SEED = Path(__file__).parents[3] / "shared" / "seeds" / "exosphere-python-sdk.md"
@@ -90,15 +91,7 @@ def test_the_body_is_the_reference_document(server: FaultServer) -> None:
         triggers=[exospherehost.CronTrigger(expression="0 9 * * 1-5")],
         polling_interval=0,
     )
-    reference = (
-        '{"secrets":{"k":"v"},"nodes":[{"node_name":"A","namespace":"ns","identifier":"a","inputs":{"x":"1"},'
-        '"next_nodes":["b"],"unites":null},{"node_name":"B","namespace":"ns","identifier":"b",'
-        '"inputs":{"y":"${{ a.outputs.z }}"},"next_nodes":null,"unites":{"identifier":"a","strategy":"ALL_SUCCESS"}}],'
-        '"retry_policy":{"max_retries":3,"strategy":"EXPONENTIAL","backoff_factor":2000,"exponent":2,"max_delay":null},'
-        '"store_config":{"required_keys":["c"],"default_values":{}},'
-        '"triggers":[{"type":"CRON","value":{"expression":"0 9 * * 1-5"}}]}'
-    )
-    assert server.tries[0].body == reference.encode()
+    assert server.tries[0].body == EXOSPHERE_UPSERT
 
 
 def test_polling_until_valid_reuses_one_connection(server: FaultServer, fake: FakeStateManager) -> None:
