@@ -224,45 +224,37 @@ class GraphNodeModel(GraphNode, _Model, frozen=True, kw_only=True):
     unites: Unites | None = None
 
     def __post_init__(self) -> None:
-        if not self._fast_path():
-            self._checked()
-
-    def _fast_path(self) -> bool:
-        """Normalise a node whose values are all of the right types and valid; False sends it to `_checked`.
-        Nothing is changed before every check has passed."""
-        name, identifier = self.node_name, self.identifier
-        following: Any = self.next_nodes
-        if type(name) is not str or type(identifier) is not str or type(self.namespace) is not str:
-            return False
-        if type(self.inputs) is not dict or self.unites is not None:
-            return False
-        trimmed_name, trimmed_identifier = name.strip(), identifier.strip()
-        if not trimmed_name or not trimmed_identifier or trimmed_identifier == "store":
-            return False
-        if following is UNSET:
-            following = None
-        elif following is None:
-            following = []
-        elif type(following) is list:
-            trimmed: list[str] = []
-            entries: list[Any] = following  # pyright: ignore[reportUnknownVariableType]
-            for entry in entries:
-                if type(entry) is not str or not (stripped := entry.strip()):
-                    return False
-                trimmed.append(stripped)
-            if len(trimmed) > 1 and len(set(trimmed)) != len(trimmed):
-                return False
-            if trimmed != following:
-                following = trimmed
-        else:
-            return False
-        if trimmed_name is not name:
-            _set(self, "node_name", trimmed_name)
-        if trimmed_identifier is not identifier:
-            _set(self, "identifier", trimmed_identifier)
-        if following is not self.next_nodes:
-            _set(self, "next_nodes", following)
-        return True
+        """Accept a node that needs no change at once; anything else (whitespace to trim, a wrong type, a bad
+        value) goes to `_checked`, which normalises it or reports every problem. `str.strip()` returns the same
+        object when there is nothing to trim, so `is` tells whether trimming is needed."""
+        name, identifier, following = self.node_name, self.identifier, self.next_nodes
+        if (
+            type(name) is str
+            and type(identifier) is str
+            and name
+            and identifier
+            and name.strip() is name
+            and identifier.strip() is identifier
+            and identifier != "store"
+            and type(self.namespace) is str
+            and type(self.inputs) is dict
+            and self.unites is None
+        ):
+            if following is UNSET:
+                _set(self, "next_nodes", None)
+                return
+            if following is None:
+                _set(self, "next_nodes", [])
+                return
+            if type(following) is list:
+                entries: list[Any] = following  # pyright: ignore[reportUnknownVariableType]
+                for entry in entries:
+                    if type(entry) is not str or not entry or entry.strip() is not entry:
+                        break
+                else:
+                    if len(entries) < 2 or len(set(entries)) == len(entries):
+                        return
+        self._checked()
 
     def _checked(self) -> None:
         checks = _Checks("GraphNodeModel")
