@@ -16,6 +16,8 @@ from exospherehost.errors import APIStatusError, ConfigurationError
 from sdkcore.secret import Secret
 
 if TYPE_CHECKING:
+    import httpx
+
     from exospherehost.models import CronTrigger, GraphNodeModel, RetryPolicyModel, StoreConfigModel
     from exospherehost.results import GraphTemplate, TriggerResult
     from sdkcore.operation import Operation
@@ -37,9 +39,11 @@ class _StateManagerBase:
         state_manager_version: str = "v0",
         *,
         validate_locally: bool = True,
+        http_transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._namespace = namespace
         self._validate_locally = validate_locally
+        self._http_transport = http_transport  # an httpx transport to send through: a local server in process
         self._state_manager_uri = state_manager_uri if state_manager_uri is not None else os.environ.get(URI_VARIABLE)
         found = key if key is not None else os.environ.get(KEY_VARIABLE)
         self._key = None if found is None else Secret(found)
@@ -56,7 +60,10 @@ class _StateManagerBase:
             raise ConfigurationError(f"no API key: pass key= or set {KEY_VARIABLE}")
         from exospherehost import _wire as wire
 
-        return self._state_manager_uri, {"profile": wire.PROFILE, "api_key": self._key.reveal()}
+        settings: dict[str, Any] = {"profile": wire.PROFILE, "api_key": self._key.reveal()}
+        if self._http_transport is not None:
+            settings["http_transport"] = self._http_transport
+        return self._state_manager_uri, settings
 
     def _checked_body(
         self,

@@ -11,7 +11,7 @@ the way the server computes them, depth first in `next_nodes` order, so a graph 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from exosphere_api.models.graph_node import GraphNode
@@ -190,6 +190,18 @@ def placeholders(text: str) -> list[tuple[str, str]]:
         else:
             raise ValueError(f"Invalid syntax string placeholder {content} for: {text}")
     return found
+
+
+def substitute(text: str, value_of: Callable[[str, str], str]) -> str:
+    """`text` with each placeholder replaced by `value_of(identifier, field)` (`("store", key)` for the store);
+    the literal text around placeholders is kept."""
+    pieces = text.split("${{")
+    resolved = [pieces[0]]
+    for piece in pieces[1:]:
+        content, rest = piece.split("}}", 1) if "}}" in piece else (piece, "")
+        ((identifier, field),) = placeholders("${{" + content + "}}")
+        resolved += [value_of(identifier, field), rest]
+    return "".join(resolved)
 
 
 _MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"

@@ -300,10 +300,17 @@ class SyncTransport(_TransportBase):
     The deadline is checked between the chunks of an answer; an answer that stalls completely ends at its read
     timeout, which is never longer than the time left when the try began."""
 
-    def __init__(self, base_url: str, *, http_client: httpx.Client | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        http_client: httpx.Client | None = None,
+        http_transport: httpx.BaseTransport | None = None,
+        **settings: Any,
+    ) -> None:
         super().__init__(base_url, **settings)
         self._owns_client = http_client is None
-        self._client = http_client or httpx.Client()
+        self._client = http_client or httpx.Client(transport=http_transport)
 
     def send(
         self,
@@ -351,10 +358,17 @@ class AsyncTransport(_TransportBase):
 
     Each try is also bounded as a whole by what is left of the deadline."""
 
-    def __init__(self, base_url: str, *, http_client: httpx.AsyncClient | None = None, **settings: Any) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        http_transport: httpx.AsyncBaseTransport | None = None,
+        **settings: Any,
+    ) -> None:
         super().__init__(base_url, **settings)
         self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient()
+        self._client = http_client or httpx.AsyncClient(transport=http_transport)
 
     async def send(
         self,

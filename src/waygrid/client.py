@@ -36,6 +36,7 @@ class _ClientBase:
         max_retries: int | None = None,
         deadline: float | None = None,
         validate: bool = True,
+        http_transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._base_url = base_url
         self._api_key = None if api_key is None else Secret(api_key)
@@ -44,6 +45,8 @@ class _ClientBase:
             for name, value in (("timeout", timeout), ("max_retries", max_retries), ("deadline", deadline))
             if value is not None
         }
+        if http_transport is not None:  # an httpx transport to send through: a local router in process, a mock
+            self._settings["http_transport"] = http_transport
         self._validate = validate
 
     def _transport_settings(self) -> dict[str, Any]:

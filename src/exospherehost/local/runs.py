@@ -1,0 +1,315 @@
+"""Runs and their states in the local state manager: the runtime routes (register nodes, enqueue, executed,
+errored, prune, re-enqueue-after, secrets) and the creation of next states, as the released server does them.
+
+A state goes CREATED -> QUEUED (enqueue) -> EXECUTED then SUCCESS once its next states exist (executed), or
+ERRORED / RETRY_CREATED (errored, by the graph's retry policy), PRUNED (prune), back to CREATED (re-enqueue-after).
+Its `parents` map each ancestor's identifier to that ancestor's state, which is where `${{ id.outputs.field }}`
+is read from. A node with `unites` starts once, when every state under its target is done (ALL_DONE) or
+succeeded (ALL_SUCCESS)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import random
+import sqlite3
+import uuid
+from collections.abc import Callable
+
+from exosphere_api import codec
+from exosphere_api.models.graph_node import GraphNode
+from exosphere_api.models.retry_policy import RetryPolicy
+from exosphere_api.models.runtime import (
+    EnqueueRequest,
+    ErroredRequest,
+    ExecutedRequest,
+    PruneRequest,
+    ReEnqueueAfterRequest,
+    RegisterNodesRequest,
+)
+from exospherehost.local.wire import decode, detail, now_ms, now_naive
+from exospherehost.validation import substitute
+from sdkcore.local.database import Database
+from sdkcore.local.http import Response
+
+DONE = ("SUCCESS", "ERRORED", "PRUNED", "RETRY_CREATED", "NEXT_CREATED_ERROR", "CANCELLED")
+SUCCEEDED = ("SUCCESS", "RETRY_CREATED")
+
+
+def root_of(nodes: list[GraphNode]) -> GraphNode:
+    """The node nothing leads to (no `next_nodes` entry and no `unites` of its own); the graph was validated."""
+    targets = {target for node in nodes for target in node.next_nodes or ()}
+    return next(node for node in nodes if node.identifier not in targets and not node.unites)
+
+
+def insert_state(
+    connection: sqlite3.Connection,
+    *,
+    run_id: str,
+    namespace: str,
+    graph_name: str,
+    node: GraphNode,
+    inputs: dict[str, str],
+    parents: dict[str, str],
+    enqueue_after: int,
+    retry_count: int = 0,
+    fingerprint: str | None = None,
+) -> str:
+    state_id = uuid.uuid4().hex
+    connection.execute(
+        "INSERT INTO states (state_id, run_id, namespace, graph_name, node_name, identifier, status, inputs, outputs,"
+        " parents, retry_count, enqueue_after, fingerprint, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, 'CREATED', ?, '{}', ?, ?, ?, ?, ?)",
+        (state_id, run_id, namespace, graph_name, node.node_name, node.identifier, json.dumps(inputs),
+         json.dumps(parents), retry_count, enqueue_after, fingerprint, now_naive()),
+    )  # fmt: skip
+    return state_id
+
+
+def register_nodes(database: Database, namespace: str, body: bytes) -> Response:
+    request = decode(body, RegisterNodesRequest)
+    with database.transaction() as connection:
+        for node in request.nodes:
+            connection.execute(
+                "INSERT OR REPLACE INTO registered_nodes VALUES (?, ?, ?, ?, ?, ?)",
+                (node.namespace, node.name, request.runtime_name, json.dumps(node.inputs_schema),
+                 json.dumps(node.outputs_schema), json.dumps(node.secrets)),
+            )  # fmt: skip
+    registered = [codec.to_builtins(node) for node in request.nodes]
+    return Response.json(200, {"runtime_name": request.runtime_name, "runtime_namespace": request.runtime_namespace,
+                               "registered_nodes": registered})  # fmt: skip
+
+
+def enqueue(database: Database, namespace: str, body: bytes) -> Response:
+    request = decode(body, EnqueueRequest)
+    marks = ", ".join("?" for _ in request.nodes)
+    with database.transaction() as connection:
+        rows = connection.execute(
+            f"SELECT * FROM states WHERE namespace = ? AND status = 'CREATED' AND node_name IN ({marks})"
+            " AND enqueue_after <= ? ORDER BY rowid LIMIT ?",
+            (namespace, *request.nodes, now_ms(), request.batch_size),
+        ).fetchall()
+        connection.executemany("UPDATE states SET status = 'QUEUED' WHERE state_id = ?",
+                               [(row["state_id"],) for row in rows])  # fmt: skip
+    states = [{"state_id": row["state_id"], "node_name": row["node_name"], "identifier": row["identifier"],
+               "inputs": json.loads(row["inputs"]), "created_at": row["created_at"]} for row in rows]  # fmt: skip
+    return Response.json(200, {"count": len(states), "namespace": namespace, "status": "QUEUED", "states": states})
+
+
+def _state(connection: sqlite3.Connection, namespace: str, state_id: str) -> sqlite3.Row:
+    row = connection.execute("SELECT * FROM states WHERE state_id = ? AND namespace = ?",
+                             (state_id, namespace)).fetchone()  # fmt: skip
+    if row is None:
+        raise detail(404, "State not found")
+    found: sqlite3.Row = row
+    return found
+
+
+def _graph(connection: sqlite3.Connection, state: sqlite3.Row) -> sqlite3.Row:
+    graph = connection.execute("SELECT * FROM graphs WHERE namespace = ? AND name = ?",
+                               (state["namespace"], state["graph_name"])).fetchone()  # fmt: skip
+    if graph is None:
+        raise detail(404, "Graph template not found")
+    found: sqlite3.Row = graph
+    return found
+
+
+def executed(database: Database, namespace: str, state_id: str, body: bytes) -> Response:
+    request = decode(body, ExecutedRequest)
+    with database.transaction() as connection:
+        state = _state(connection, namespace, state_id)
+        if state["status"] != "QUEUED":
+            raise detail(400, "State is not queued")
+        outputs = request.outputs or [{}]
+        finished = [state_id]
+        connection.execute("UPDATE states SET status = 'EXECUTED', outputs = ? WHERE state_id = ?",
+                           (json.dumps(outputs[0]), state_id))  # fmt: skip
+        for output in outputs[1:]:  # fan-out: one more executed state per extra output
+            copy = uuid.uuid4().hex
+            connection.execute(
+                "INSERT INTO states SELECT ?, run_id, namespace, graph_name, node_name, identifier, 'EXECUTED', inputs,"
+                " ?, parents, NULL, NULL, retry_count, enqueue_after, NULL, ? FROM states WHERE state_id = ?",
+                (copy, json.dumps(output), now_naive(), state_id),
+            )
+            finished.append(copy)
+        _next_states(connection, _graph(connection, state), finished)
+    return Response.json(200, {"status": "EXECUTED"})
+
+
+def _next_states(connection: sqlite3.Connection, graph: sqlite3.Row, finished: list[str]) -> None:
+    """Create the states that follow the executed ones, then mark those SUCCESS (NEXT_CREATED_ERROR with the
+    reason when an input cannot be resolved)."""
+    nodes = {node.identifier: node for node in codec.decode(graph["nodes"], list[GraphNode])}
+    defaults: dict[str, str] = json.loads(graph["store_config"]).get("default_values", {})
+    for state_id in finished:
+        state = connection.execute("SELECT * FROM states WHERE state_id = ?", (state_id,)).fetchone()
+        store: dict[str, str] = json.loads(connection.execute("SELECT store FROM runs WHERE run_id = ?",
+                                                              (state["run_id"],)).fetchone()["store"])  # fmt: skip
+        try:
+            connection.execute("UPDATE states SET status = 'SUCCESS' WHERE state_id = ?", (state_id,))
+            for identifier in nodes[state["identifier"]].next_nodes or ():
+                following = nodes[identifier]
+                if following.unites:
+                    _unite(connection, state, following, nodes, store, defaults)
+                else:
+                    _create(connection, state, state, following, store, defaults)
+        except _UnresolvedError as error:
+            connection.execute("UPDATE states SET status = 'NEXT_CREATED_ERROR', error = ? WHERE state_id = ?",
+                               (str(error), state_id))  # fmt: skip
+
+
+class _UnresolvedError(Exception):
+    """An input of a next state cannot be resolved."""
+
+
+def _create(
+    connection: sqlite3.Connection,
+    source: sqlite3.Row,
+    current: sqlite3.Row,
+    node: GraphNode,
+    store: dict[str, str],
+    defaults: dict[str, str],
+    fingerprint: Callable[[dict[str, str]], str] | None = None,
+) -> None:
+    """A CREATED state of `node` whose parents are `current`'s plus `current`; inputs read from `source`
+    (the executed state) and the parents' outputs."""
+    parents = {**json.loads(current["parents"]), current["identifier"]: current["state_id"]}
+
+    def value_of(identifier: str, field: str) -> str:
+        if identifier == "store":
+            if field in store:
+                return store[field]
+            if field in defaults:
+                return defaults[field]
+            raise _UnresolvedError(f"Store value not found for field '{field}' in run {source['run_id']}")
+        if identifier == source["identifier"]:
+            outputs = json.loads(source["outputs"])
+        else:
+            row = connection.execute("SELECT outputs FROM states WHERE state_id = ?",
+                                     (parents.get(identifier),)).fetchone()  # fmt: skip
+            if row is None:
+                raise _UnresolvedError(f"Identifier {identifier} not found in parents of {node.identifier}")
+            outputs = json.loads(row["outputs"])
+        if field not in outputs:
+            raise _UnresolvedError(f"Field {field} not found in outputs of {identifier}")
+        return str(outputs[field])
+
+    inputs = {name: substitute(str(value), value_of) for name, value in node.inputs.items()}
+    with contextlib.suppress(sqlite3.IntegrityError):  # a unites state that exists already
+        insert_state(connection, run_id=source["run_id"], namespace=source["namespace"],
+                     graph_name=source["graph_name"], node=node, inputs=inputs, parents=parents,
+                     enqueue_after=now_ms(), fingerprint=fingerprint(parents) if fingerprint else None)  # fmt: skip
+
+
+def _unite(
+    connection: sqlite3.Connection,
+    state: sqlite3.Row,
+    node: GraphNode,
+    nodes: dict[str, GraphNode],
+    store: dict[str, str],
+    defaults: dict[str, str],
+) -> None:
+    assert node.unites
+    target = node.unites.identifier
+    parents: dict[str, str] = json.loads(state["parents"])
+    anchor = state["state_id"] if state["identifier"] == target else parents.get(target)
+    if anchor is None:
+        raise _UnresolvedError(f"Unit identifier not found in parents: {target}")
+    allowed = SUCCEEDED if node.unites.strategy == "ALL_SUCCESS" else DONE
+    waiting: int = connection.execute(
+        "SELECT COUNT(*) FROM states WHERE run_id = ? AND json_extract(parents, ?) = ?"
+        f" AND status NOT IN ({', '.join('?' for _ in allowed)})",
+        (state["run_id"], f'$."{target}"', anchor, *allowed),
+    ).fetchone()[0]
+    if waiting:
+        return
+    anchor_state = connection.execute("SELECT * FROM states WHERE state_id = ?", (anchor,)).fetchone()
+
+    def fingerprint(unite_parents: dict[str, str]) -> str:
+        key = json.dumps([node.node_name, node.namespace, node.identifier, state["graph_name"], state["run_id"],
+                          unite_parents], sort_keys=True)  # fmt: skip
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    _create(connection, state, anchor_state, node, store, defaults, fingerprint)
+
+
+def errored(database: Database, namespace: str, state_id: str, body: bytes) -> Response:
+    request = decode(body, ErroredRequest)
+    with database.transaction() as connection:
+        state = _state(connection, namespace, state_id)
+        if state["status"] == "EXECUTED":
+            raise detail(400, "State is already executed")
+        if state["status"] != "QUEUED":
+            raise detail(400, "State is not queued or executed")
+        policy = codec.decode(_graph(connection, state)["retry_policy"], RetryPolicy)
+        retry = state["retry_count"] < policy.max_retries
+        if retry:
+            connection.execute(
+                "INSERT INTO states SELECT ?, run_id, namespace, graph_name, node_name, identifier, 'CREATED', inputs,"
+                " '{}', parents, NULL, NULL, ?, ?, NULL, ? FROM states WHERE state_id = ?",
+                (uuid.uuid4().hex, state["retry_count"] + 1,
+                 now_ms() + retry_delay(policy, state["retry_count"] + 1), now_naive(), state_id),
+            )  # fmt: skip
+        connection.execute("UPDATE states SET status = ?, error = ? WHERE state_id = ?",
+                           ("RETRY_CREATED" if retry else "ERRORED", request.error, state_id))  # fmt: skip
+    return Response.json(200, {"status": "ERRORED", "retry_created": retry})
+
+
+def retry_delay(policy: RetryPolicy, attempt: int, rng: random.Random | None = None) -> int:
+    """Milliseconds before retry `attempt` (1 for the first): the exosphere formula (see RetryPolicy)."""
+    draw = (rng or random).uniform
+    factor, strategy = policy.backoff_factor, policy.strategy.value
+    if strategy.startswith("EXPONENTIAL"):
+        base = factor * policy.exponent ** (attempt - 1)
+    elif strategy.startswith("LINEAR"):
+        base = factor * attempt
+    else:
+        base = factor
+    base = int(base)
+    if strategy.endswith("_FULL_JITTER"):
+        base = int(draw(0, base))
+    elif strategy.endswith("_EQUAL_JITTER"):
+        base = int(base / 2 + draw(0, base / 2))
+    return base if policy.max_delay is None else min(base, policy.max_delay)
+
+
+def prune(database: Database, namespace: str, state_id: str, body: bytes) -> Response:
+    request = decode(body, PruneRequest)
+    with database.transaction() as connection:
+        state = _state(connection, namespace, state_id)
+        if state["status"] != "QUEUED":
+            raise detail(400, "State is not queued")
+        connection.execute("UPDATE states SET status = 'PRUNED', data = ? WHERE state_id = ?",
+                           (json.dumps(request.data), state_id))  # fmt: skip
+    return Response.json(200, {"status": "PRUNED", "enqueue_after": state["enqueue_after"]})
+
+
+def re_enqueue_after(database: Database, namespace: str, state_id: str, body: bytes) -> Response:
+    request = decode(body, ReEnqueueAfterRequest)
+    with database.transaction() as connection:
+        _state(connection, namespace, state_id)
+        at = now_ms() + request.enqueue_after
+        connection.execute("UPDATE states SET status = 'CREATED', enqueue_after = ? WHERE state_id = ?",
+                           (at, state_id))  # fmt: skip
+    return Response.json(200, {"status": "CREATED", "enqueue_after": at})
+
+
+def secrets(database: Database, namespace: str, state_id: str, body: bytes) -> Response:
+    with database.transaction() as connection:
+        row = connection.execute("SELECT * FROM states WHERE state_id = ?", (state_id,)).fetchone()
+        if row is None:
+            raise detail(404, f"State {state_id} not found")
+        if row["namespace"] != namespace:
+            raise detail(404, f"State {state_id} does not belong to namespace {namespace}")
+        graph = _graph(connection, row)
+    return Response.json(200, {"secrets": json.loads(graph["secrets"])})
+
+
+STATE_ACTIONS: dict[tuple[str, str], Callable[[Database, str, str, bytes], Response]] = {
+    ("POST", "executed"): executed,
+    ("POST", "errored"): errored,
+    ("POST", "prune"): prune,
+    ("POST", "re-enqueue-after"): re_enqueue_after,
+    ("GET", "secrets"): secrets,
+}

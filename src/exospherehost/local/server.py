@@ -1,0 +1,320 @@
+"""The local state manager's HTTP surface: routing, the `x-api-key` check, the `x-exosphere-request-id` header,
+and the graph routes (upsert with background verification, get, trigger). The runtime routes are in `runs.py`."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from msgspec import UNSET
+
+from exosphere_api import codec
+from exosphere_api.models.graph_node import GraphNode
+from exosphere_api.models.retry_policy import RetryPolicy
+from exosphere_api.models.store_config import StoreConfig
+from exosphere_api.models.trigger_graph import TriggerGraphRequest
+from exosphere_api.models.upsert_graph import UpsertGraphRequest
+from exospherehost.local import runs
+from exospherehost.local.verify import verify
+from exospherehost.local.wire import RejectedError, decode, detail, now_ms, now_naive, unprocessable
+from exospherehost.models import CronTrigger, GraphNodeModel, ModelValidationError, RetryPolicyModel, StoreConfigModel
+from exospherehost.statemanager import StateManager, SyncStateManager
+from exospherehost.validation import substitute, valid_cron, validate_graph
+from sdkcore.local.database import Database
+from sdkcore.local.http import AsyncInProcessTransport, InProcessTransport, Request, Response, Server
+
+__all__ = ["DEFAULT_API_KEY", "DEFAULT_DATABASE", "LocalStateManager"]
+
+DEFAULT_DATABASE = Path(".exosphere") / "state-manager.db"
+DEFAULT_API_KEY = "exo-local-key"
+IN_PROCESS_URL = "http://exosphere.in-process"
+REQUEST_ID = "x-exosphere-request-id"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS graphs (
+    namespace TEXT NOT NULL, name TEXT NOT NULL, nodes TEXT NOT NULL, secrets TEXT NOT NULL,
+    retry_policy TEXT NOT NULL, store_config TEXT NOT NULL, triggers TEXT NOT NULL,
+    validation_status TEXT NOT NULL, validation_errors TEXT NOT NULL, created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL, PRIMARY KEY (namespace, name)
+);
+CREATE TABLE IF NOT EXISTS registered_nodes (
+    namespace TEXT NOT NULL, name TEXT NOT NULL, runtime_name TEXT NOT NULL, inputs_schema TEXT NOT NULL,
+    outputs_schema TEXT NOT NULL, secrets TEXT NOT NULL, PRIMARY KEY (namespace, name)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, graph_name TEXT NOT NULL, store TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS states (
+    state_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, namespace TEXT NOT NULL, graph_name TEXT NOT NULL,
+    node_name TEXT NOT NULL, identifier TEXT NOT NULL, status TEXT NOT NULL, inputs TEXT NOT NULL,
+    outputs TEXT NOT NULL, parents TEXT NOT NULL, error TEXT, data TEXT, retry_count INTEGER NOT NULL,
+    enqueue_after INTEGER NOT NULL, fingerprint TEXT UNIQUE, created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runnable ON states (namespace, status, node_name)
+"""
+
+
+def _graph_document(row: Any, *, as_stored: bool) -> dict[str, Any]:
+    """A graph as the server answers it. `as_stored=False` is the released server's GET, which answers the default
+    retry policy, store config and triggers whatever was stored."""
+    return {
+        "nodes": json.loads(row["nodes"]),
+        "secrets": dict.fromkeys(json.loads(row["secrets"]), True),
+        "retry_policy": json.loads(row["retry_policy"]) if as_stored else codec.to_builtins(RetryPolicy()),
+        "store_config": json.loads(row["store_config"]) if as_stored else codec.to_builtins(StoreConfig()),
+        "triggers": json.loads(row["triggers"]) if as_stored else [],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "validation_status": row["validation_status"],
+        "validation_errors": json.loads(row["validation_errors"]),
+    }
+
+
+def _model_problems(error: ModelValidationError, prefix: list[str | int]) -> list[dict[str, Any]]:
+    return [{"type": problem["type"], "loc": [*prefix, *problem["loc"]], "msg": problem["msg"],
+             "input": problem["input"]} for problem in error.errors()]  # fmt: skip
+
+
+class _Nodes(msgspec.Struct):
+    """The upsert body's nodes only, each read as an object, so that the models judge them (and word the problems)
+    as the server's pydantic models do."""
+
+    nodes: list[dict[str, Any]]
+
+
+def _checked_nodes(body: bytes) -> list[GraphNodeModel]:
+    """The nodes through the models' rules (trimmed, checked) as the server's pydantic models apply them."""
+    checked: list[GraphNodeModel] = []
+    problems: list[dict[str, Any]] = []
+    for index, values in enumerate(decode(body, _Nodes).nodes):
+        unknown = sorted(set(values) - set(GraphNodeModel.__struct_fields__))
+        if unknown:
+            problems += [
+                {"type": "extra_forbidden", "loc": ["body", "nodes", index, name],
+                 "msg": "Extra inputs are not permitted", "input": values[name]}
+                for name in unknown
+            ]  # fmt: skip
+            continue
+        try:
+            checked.append(GraphNodeModel(**values))
+        except ModelValidationError as error:
+            problems += _model_problems(error, ["body", "nodes", index])
+    if problems:
+        raise unprocessable(problems)
+    return checked
+
+
+class LocalStateManager:
+    """The state manager's routes over a SQLite database (a file, created if missing, or `MEMORY`), checking
+    `x-api-key` against `api_key`. Serve it with `serve()`, or use `state_manager()` in process."""
+
+    def __init__(self, database: str | os.PathLike[str] = DEFAULT_DATABASE, *, api_key: str = DEFAULT_API_KEY) -> None:
+        if not api_key:
+            raise ValueError("api_key must not be empty")
+        self.database = Database(database, SCHEMA)
+        self._api_key = api_key
+        self._pending: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self._verifier = threading.Thread(target=self._verify_forever, name="graph-verifier", daemon=True)
+        self._verifier.start()
+        for row in self.database.query("SELECT namespace, name FROM graphs WHERE validation_status = 'PENDING'"):
+            self._pending.put((row["namespace"], row["name"]))  # left pending by a stop or a crash
+
+    def __repr__(self) -> str:
+        return f"LocalStateManager(database={self.database.path!r})"
+
+    def __call__(self, request: Request) -> Response:
+        given = request.headers.get(REQUEST_ID, "")
+        try:
+            request_id = str(uuid.UUID(given))
+        except ValueError:
+            request_id = str(uuid.uuid4())
+        try:
+            response = self._route(request)
+        except RejectedError as rejected:
+            response = rejected.response
+        response.headers[REQUEST_ID] = request_id
+        return response
+
+    def _route(self, request: Request) -> Response:
+        parts = request.segments
+        if len(parts) < 4 or parts[0] != "v0" or parts[1] != "namespace":
+            raise detail(404, "Not Found")
+        namespace, kind, rest, method = parts[2], parts[3], parts[4:], request.method
+        handler: Any = None
+        if kind == "graph" and len(rest) == 1 and method in ("PUT", "GET"):
+            handler = self.upsert_graph if method == "PUT" else self.get_graph
+        elif kind == "graph" and len(rest) == 2 and rest[1] == "trigger" and method == "POST":
+            handler = self.trigger
+        elif kind == "nodes" and rest in ((), ("",)) and method == "PUT":
+            return self._authorised(request, lambda: runs.register_nodes(self.database, namespace, request.body))
+        elif kind == "states" and rest == ("enqueue",) and method == "POST":
+            return self._authorised(request, lambda: runs.enqueue(self.database, namespace, request.body))
+        elif kind == "state" and len(rest) == 2 and (method, rest[1]) in runs.STATE_ACTIONS:
+            action = runs.STATE_ACTIONS[(method, rest[1])]
+            return self._authorised(request, lambda: action(self.database, namespace, rest[0], request.body))
+        if handler is None:
+            raise detail(404, "Not Found")
+        graph_name = rest[0]
+        if method == "GET":
+            return self._authorised(request, lambda: handler(namespace, graph_name))
+        return self._authorised(request, lambda: self.database.idempotent(
+            "Idempotency-Key", request, lambda: handler(namespace, graph_name, request.body), _reused))  # fmt: skip
+
+    def _authorised(self, request: Request, answer: Any) -> Response:
+        if request.headers.get("x-api-key") != self._api_key:
+            raise detail(401, "Invalid API key")
+        try:
+            result: Response = answer()
+        except RejectedError as rejected:
+            return rejected.response
+        return result
+
+    def upsert_graph(self, namespace: str, graph_name: str, body: bytes) -> Response:
+        nodes = _checked_nodes(body)
+        request = decode(body, UpsertGraphRequest)
+        retry_policy = self._model(RetryPolicyModel, request.retry_policy, "retry_policy")
+        store_config = self._model(StoreConfigModel, request.store_config, "store_config")
+        triggers = request.triggers if request.triggers is not UNSET else []
+        bad_crons = [{"type": "value_error", "loc": ["body", "triggers", index, "value", "expression"],
+                      "msg": "Value error, Invalid cron expression", "input": trigger.value.expression}
+                     for index, trigger in enumerate(triggers) if not valid_cron(trigger.value.expression)]  # fmt: skip
+        if bad_crons:
+            raise unprocessable(bad_crons)
+        for index, trigger in enumerate(triggers):
+            try:
+                CronTrigger(expression=trigger.value.expression)
+            except ModelValidationError as error:
+                raise unprocessable(_model_problems(error, ["body", "triggers", index, "value"])) from None
+        problems = validate_graph(nodes, store_config)
+        if problems:
+            raise detail(400, "Error validating graph template: " + "\n".join(p.message for p in problems))
+        stamp = now_naive()
+        with self.database.transaction() as connection:
+            found = connection.execute("SELECT created_at FROM graphs WHERE namespace = ? AND name = ?",
+                                       (namespace, graph_name)).fetchone()  # fmt: skip
+            values = (
+                namespace, graph_name, codec.encode(nodes).decode(), json.dumps(request.secrets),
+                codec.encode(retry_policy or RetryPolicy()).decode(),
+                codec.encode(store_config or StoreConfig()).decode(), codec.encode(triggers).decode(),
+                "PENDING", "[]", found["created_at"] if found else stamp, stamp,
+            )  # fmt: skip
+            connection.execute("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+            row = connection.execute("SELECT * FROM graphs WHERE namespace = ? AND name = ?",
+                                     (namespace, graph_name)).fetchone()  # fmt: skip
+        self._pending.put((namespace, graph_name))
+        return Response.json(201, _graph_document(row, as_stored=True))
+
+    @staticmethod
+    def _model(model: Any, value: Any, field: str) -> Any:
+        if value is UNSET:
+            return None
+        try:
+            return model(**codec.to_builtins(value))
+        except ModelValidationError as error:
+            raise unprocessable(_model_problems(error, ["body", field])) from None
+
+    def get_graph(self, namespace: str, graph_name: str) -> Response:
+        row = self._graph(namespace, graph_name)
+        if row is None:
+            raise detail(404, f"Graph template {graph_name} not found in namespace {namespace}")
+        return Response.json(200, _graph_document(row, as_stored=False))
+
+    def _graph(self, namespace: str, graph_name: str) -> Any:
+        rows = self.database.query("SELECT * FROM graphs WHERE namespace = ? AND name = ?", (namespace, graph_name))
+        return rows[0] if rows else None
+
+    def trigger(self, namespace: str, graph_name: str, body: bytes) -> Response:
+        request = decode(body, TriggerGraphRequest)
+        graph = self._graph(namespace, graph_name)
+        if graph is None:
+            raise detail(404, f"Graph template not found for namespace {namespace} and graph {graph_name}")
+        if graph["validation_status"] != "VALID":
+            raise detail(400, "Graph template is not valid")
+        nodes = codec.decode(graph["nodes"], list[GraphNode])
+        defaults: dict[str, str] = json.loads(graph["store_config"]).get("default_values", {})
+        root = runs.root_of(nodes)
+
+        def from_store(identifier: str, key: str) -> str:
+            if identifier != "store":
+                raise detail(400, f"Invalid input: 400: Root node can have only store identifier as dependent but "
+                                  f"got {identifier}")  # fmt: skip
+            if key in request.store:
+                return request.store[key]
+            if key in defaults:
+                return defaults[key]
+            raise detail(400, f"Invalid input: 400: Dependent {key} not found in store for root node "
+                              f"{root.identifier}")  # fmt: skip
+
+        inputs = {name: substitute(str(request.inputs.get(name, value)), from_store)
+                  for name, value in root.inputs.items()}  # fmt: skip
+        required = json.loads(graph["store_config"]).get("required_keys", [])
+        missing = sorted(set(required) - set(request.store))
+        if missing:
+            raise detail(400, "Missing store keys: {" + ", ".join(repr(key) for key in missing) + "}")
+        run_id = str(uuid.uuid4())
+        with self.database.transaction() as connection:
+            connection.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?)",
+                               (run_id, namespace, graph_name, json.dumps(request.store), now_naive()))  # fmt: skip
+            runs.insert_state(connection, run_id=run_id, namespace=namespace, graph_name=graph_name, node=root,
+                              inputs=inputs, parents={}, enqueue_after=now_ms() + request.start_delay)  # fmt: skip
+        return Response.json(200, {"status": "CREATED", "run_id": run_id})
+
+    def _verify_forever(self) -> None:
+        while (item := self._pending.get()) is not None:
+            try:
+                verify(self.database, *item)
+            except Exception as error:  # recorded on the graph, as the server does
+                with self.database.transaction() as connection:
+                    connection.execute(
+                        "UPDATE graphs SET validation_status = 'INVALID', validation_errors = ? "
+                        "WHERE namespace = ? AND name = ?",
+                        (json.dumps([f"Validation failed due to unexpected error: {error}"]), *item),
+                    )
+            finally:
+                self._pending.task_done()
+
+    def wait_until_verified(self, timeout: float = 10.0) -> None:
+        """Block until every upserted graph has been verified (tests, notebooks); TimeoutError after `timeout` s."""
+        deadline = time.monotonic() + timeout
+        while self._pending.unfinished_tasks:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"graphs are still being verified after {timeout} s")
+            time.sleep(0.005)
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False) -> Server:
+        """Listen on host:port (0: any free port) in a background thread; `close()` (or `with`) stops it."""
+        return Server(self, host, port, log_requests=log_requests)
+
+    def state_manager(self, namespace: str, **options: Any) -> StateManager:
+        """A StateManager for `namespace` that reaches this server in process, with no socket."""
+        return StateManager(namespace, IN_PROCESS_URL, self._api_key,
+                            http_transport=AsyncInProcessTransport(self), **options)  # fmt: skip
+
+    def sync_state_manager(self, namespace: str, **options: Any) -> SyncStateManager:
+        """A SyncStateManager for `namespace` that reaches this server in process, with no socket."""
+        return SyncStateManager(namespace, IN_PROCESS_URL, self._api_key,
+                                http_transport=InProcessTransport(self), **options)  # fmt: skip
+
+    def close(self) -> None:
+        self._pending.put(None)
+        self._verifier.join(timeout=10)
+        self.database.close()
+
+    def __enter__(self) -> LocalStateManager:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _reused(message: str) -> Response:
+    return Response.json(422, {"detail": [{"type": "idempotency_key_reused", "loc": ["header", "idempotency-key"],
+                                           "msg": message, "input": None}]})  # fmt: skip

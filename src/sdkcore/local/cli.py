@@ -1,0 +1,68 @@
+"""The `dev` console command both SDKs ship (`waygrid dev`, `exosphere dev`): start a local server in the
+foreground, on 127.0.0.1 unless told otherwise, and say where it listens."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from sdkcore.local.database import MEMORY
+from sdkcore.local.http import Server
+
+__all__ = ["LocalService", "dev_command"]
+
+
+class LocalService(Protocol):
+    def serve(self, host: str = ..., port: int = ..., *, log_requests: bool = ...) -> Server: ...
+
+    def close(self) -> None: ...
+
+
+def dev_command(
+    program: str,
+    title: str,
+    default_port: int,
+    default_database: Path,
+    build: Callable[[argparse.Namespace], LocalService],
+    add_options: Callable[[argparse.ArgumentParser], None] = lambda parser: None,
+    argv: Sequence[str] | None = None,
+) -> int:
+    """Parse `<program> dev [options]`, build the service, serve it until Ctrl-C. Returns the exit status."""
+    parser = argparse.ArgumentParser(prog=program, description=f"{title}: local development tools.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    description = (f"Run a {title} on this machine in the foreground (Ctrl-C stops it). Data is kept in a SQLite "
+                   "file, so it survives restarts, unless --in-memory is given.")  # fmt: skip
+    dev = commands.add_parser("dev", help=f"run a {title} on this machine", description=description)
+    dev.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    dev.add_argument(
+        "--port", type=int, default=default_port, help=f"port (default: {default_port}; 0 picks a free one)"
+    )
+    storage = dev.add_mutually_exclusive_group()
+    storage.add_argument("--database", type=Path, default=default_database,
+                         help=f"SQLite file, created if missing (default: {default_database})")  # fmt: skip
+    storage.add_argument("--in-memory", action="store_true", help="keep nothing: an in-memory database")
+    dev.add_argument("--quiet", action="store_true", help="do not log each request")
+    add_options(dev)
+    options = parser.parse_args(argv)
+    if not 0 <= options.port <= 65535:
+        parser.error(f"--port must be between 0 and 65535, got {options.port}")
+    options.database = MEMORY if options.in_memory else options.database
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    service = build(options)
+    try:
+        server = service.serve(options.host, options.port, log_requests=not options.quiet)
+    except OSError as error:
+        service.close()
+        print(f"{program} dev: cannot listen on {options.host}:{options.port}: {error.strerror}", file=sys.stderr)
+        return 1
+    where = "in memory (nothing is kept)" if options.database == MEMORY else str(options.database)
+    print(f"local {title} listening on {server.url} (database: {where}); Ctrl-C stops it", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        service.close()
+    return 0

@@ -1,0 +1,107 @@
+"""The local servers' SQLite database: a file by default (WAL journal, every write committed before the answer
+is sent, so data survives a restart and a kill -9) or `:memory:`. One connection, used under one lock: a local
+server's load is one developer's."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sdkcore.local.http import Request, Response
+
+__all__ = ["MEMORY", "Database"]
+
+MEMORY = ":memory:"
+
+_IDEMPOTENCY = """
+CREATE TABLE IF NOT EXISTS idempotency (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (scope, key)
+)
+"""
+
+
+class Database:
+    """`Database(path)` opens (and creates) the file, `Database(MEMORY)` a private in-memory one."""
+
+    def __init__(self, path: str | os.PathLike[str], schema: str) -> None:
+        self.path = str(path)
+        if self.path != MEMORY:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._connection.row_factory = sqlite3.Row
+        self.lock = threading.RLock()
+        self._depth = 0  # transactions open in the thread holding the lock; only the outermost commits
+        with self.lock:
+            if self.path != MEMORY:
+                self._connection.execute("PRAGMA journal_mode=WAL")
+                self._connection.execute("PRAGMA synchronous=NORMAL")
+            self._connection.executescript(schema + ";" + _IDEMPOTENCY)
+
+    @contextmanager
+    def transaction(self) -> Generator[sqlite3.Connection, None, None]:
+        """Hold the lock and commit what the block wrote, all or nothing; a transaction opened inside another
+        one is part of it."""
+        with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._connection
+                finally:
+                    self._depth -= 1
+                return
+            self._connection.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self._connection
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            else:
+                self._connection.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            return self._connection.execute(sql, parameters).fetchall()
+
+    def close(self) -> None:
+        with self.lock:
+            self._connection.close()
+
+    def idempotent(
+        self, header: str, request: Request, handle: Callable[[], Response], reused: Callable[[str], Response]
+    ) -> Response:
+        """Answer `request` with `handle()` once per value of the idempotency header: a request repeating a key
+        gets the first answer again. Only successes are kept (a failed request may be retried for real), in the
+        same transaction as what `handle` wrote. A key reused for a different request gets `reused(message)`."""
+        key = request.headers.get(header.lower())
+        if not key:
+            return handle()
+        scope = f"{request.method} {request.path}"
+        digest = hashlib.sha256(request.body).hexdigest()
+        with self.transaction() as connection:
+            row = connection.execute(
+                "SELECT request_hash, status, body FROM idempotency WHERE scope = ? AND key = ?", (scope, key)
+            ).fetchone()
+            if row is not None:
+                if row["request_hash"] != digest:
+                    return reused(f"{header} {key!r} was already used for a different request to {request.path}")
+                return Response(row["status"], bytes(row["body"]), {"idempotent-replayed": "true"})
+            response = handle()
+            if 200 <= response.status < 300:
+                connection.execute(
+                    "INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)",
+                    (scope, key, digest, response.status, response.body),
+                )
+            return response
