@@ -52,8 +52,8 @@ def drift(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff on the hand-written code; generated/ is checked by the same ruff with the codegen's own settings."""
     session.install("-e", ".[codegen]")
-    session.run("ruff", "check", "src", "tests", "codegen", "bench", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "codegen", "bench", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "codegen", "bench", "examples", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "codegen", "bench", "examples", "noxfile.py")
     session.run("python", "codegen/generate.py", "--lint")
 
 
@@ -63,6 +63,14 @@ def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[typecheck]")
     session.run("mypy", "src", "generated")
     session.run("pyright")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job (the README's first command): local Waygrid and Exosphere servers, and both SDKs' documented
+    examples run against them over HTTP (examples/); fails if any step fails."""
+    session.install("-e", ".")
+    session.run("python", "examples/demo.py")
 
 
 @nox.session

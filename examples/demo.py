@@ -1,0 +1,38 @@
+"""`nox -s demo`: start a local Waygrid router and a local Exosphere state manager on loopback (each with a fresh
+SQLite file), run both SDK demos against them over HTTP, and exit non-zero if any step fails."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import exosphere_demo
+import waygrid_demo
+
+from exospherehost.local import LocalStateManager
+from waygrid.local import LocalRouter
+
+API_KEY = "exo-demo-key"
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="sdk-demo-") as folder:
+        with LocalRouter(Path(folder) / "router.db") as router, router.serve() as router_server, \
+                LocalStateManager(Path(folder) / "state-manager.db", api_key=API_KEY) as manager, \
+                manager.serve() as manager_server:  # fmt: skip
+            print(
+                f"local Waygrid router on {router_server.url}, local Exosphere state manager on {manager_server.url}\n"
+            )
+            asyncio.run(waygrid_demo.run(router_server.url))
+            print()
+            asyncio.run(exosphere_demo.run(manager_server.url, API_KEY))
+            print(f"\ndemo finished: {len(router.traversals())} traversals accepted by the local router")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
