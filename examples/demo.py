@@ -4,6 +4,7 @@ SQLite file), run both SDK demos against them over HTTP, and exit non-zero if an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import tempfile
 from pathlib import Path
@@ -20,17 +21,17 @@ API_KEY = "exo-demo-key"
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="sdk-demo-") as folder:
-        with LocalRouter(Path(folder) / "router.db") as router, router.serve() as router_server, \
-                LocalStateManager(Path(folder) / "state-manager.db", api_key=API_KEY) as manager, \
-                manager.serve() as manager_server:  # fmt: skip
-            print(
-                f"local Waygrid router on {router_server.url}, local Exosphere state manager on {manager_server.url}\n"
-            )
-            asyncio.run(waygrid_demo.run(router_server.url))
-            print()
-            asyncio.run(exosphere_demo.run(manager_server.url, API_KEY))
-            print(f"\ndemo finished: {len(router.traversals())} traversals accepted by the local router")
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sdk-demo-")))
+        router = stack.enter_context(LocalRouter(folder / "router.db"))
+        router_server = stack.enter_context(router.serve())
+        manager = stack.enter_context(LocalStateManager(folder / "state-manager.db", api_key=API_KEY))
+        manager_server = stack.enter_context(manager.serve())
+        print(f"local Waygrid router on {router_server.url}, Exosphere state manager on {manager_server.url}\n")
+        asyncio.run(waygrid_demo.run(router_server.url))
+        print()
+        asyncio.run(exosphere_demo.run(manager_server.url, API_KEY))
+        print(f"\ndemo finished: {len(router.traversals())} traversals accepted by the local router")
     return 0
 
 
