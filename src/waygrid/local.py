@@ -119,7 +119,8 @@ class LocalRouter:
             wrapper = msgspec.json.decode(body, type=_Ingest)
             spec = codec.decode(wrapper.graph, Spec)
         except msgspec.ValidationError as error:
-            return _decoding_failure(str(error).replace("`$", "`$.graph"))
+            text = str(error)
+            return _decoding_failure(text.replace("`$", "`$.graph") if " - at `$" in text else f"{text} - at `$.graph`")
         except msgspec.DecodeError as error:
             return _failure(f"org.http4s.MalformedMessageBodyFailure: Malformed message body: Invalid JSON: {error}")
         problems = validate(spec)
