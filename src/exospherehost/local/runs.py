@@ -106,9 +106,23 @@ def _state(connection: sqlite3.Connection, namespace: str, state_id: str) -> sql
     return found
 
 
+def _queued(connection: sqlite3.Connection, namespace: str, state_id: str) -> sqlite3.Row:
+    state = _state(connection, namespace, state_id)
+    if state["status"] != "QUEUED":
+        raise detail(400, "State is not queued")
+    return state
+
+
+def graph_row(connection: sqlite3.Connection, namespace: str, graph_name: str) -> sqlite3.Row | None:
+    """The stored graph, or None."""
+    row: sqlite3.Row | None = connection.execute(
+        "SELECT * FROM graphs WHERE namespace = ? AND name = ?", (namespace, graph_name)
+    ).fetchone()
+    return row
+
+
 def _graph(connection: sqlite3.Connection, state: sqlite3.Row) -> sqlite3.Row:
-    graph = connection.execute("SELECT * FROM graphs WHERE namespace = ? AND name = ?",
-                               (state["namespace"], state["graph_name"])).fetchone()  # fmt: skip
+    graph = graph_row(connection, state["namespace"], state["graph_name"])
     if graph is None:
         raise detail(404, "Graph template not found")
     found: sqlite3.Row = graph
@@ -118,9 +132,7 @@ def _graph(connection: sqlite3.Connection, state: sqlite3.Row) -> sqlite3.Row:
 def executed(database: Database, namespace: str, state_id: str, body: bytes) -> Response:
     request = decode(body, ExecutedRequest)
     with database.transaction() as connection:
-        state = _state(connection, namespace, state_id)
-        if state["status"] != "QUEUED":
-            raise detail(400, "State is not queued")
+        state = _queued(connection, namespace, state_id)
         outputs = request.outputs or [{}]
         finished = [state_id]
         connection.execute("UPDATE states SET status = 'EXECUTED', outputs = ? WHERE state_id = ?",
@@ -133,19 +145,20 @@ def executed(database: Database, namespace: str, state_id: str, body: bytes) -> 
                 (copy, json.dumps(output), now_naive(), state_id),
             )
             finished.append(copy)
-        _next_states(connection, _graph(connection, state), finished)
+        _next_states(connection, _graph(connection, state), state["run_id"], finished)
     return Response.json(200, {"status": "EXECUTED"})
 
 
-def _next_states(connection: sqlite3.Connection, graph: sqlite3.Row, finished: list[str]) -> None:
-    """Create the states that follow the executed ones, then mark those SUCCESS (NEXT_CREATED_ERROR with the
-    reason when an input cannot be resolved)."""
+def _next_states(connection: sqlite3.Connection, graph: sqlite3.Row, run_id: str, finished: list[str]) -> None:
+    """Create the states that follow the executed ones (all of run `run_id`), then mark those SUCCESS
+    (NEXT_CREATED_ERROR with the reason when an input cannot be resolved)."""
     nodes = {node.identifier: node for node in codec.decode(graph["nodes"], list[GraphNode])}
     defaults: dict[str, str] = json.loads(graph["store_config"]).get("default_values", {})
+    store: dict[str, str] = json.loads(
+        connection.execute("SELECT store FROM runs WHERE run_id = ?", (run_id,)).fetchone()["store"]
+    )
     for state_id in finished:
         state = connection.execute("SELECT * FROM states WHERE state_id = ?", (state_id,)).fetchone()
-        store: dict[str, str] = json.loads(connection.execute("SELECT store FROM runs WHERE run_id = ?",
-                                                              (state["run_id"],)).fetchone()["store"])  # fmt: skip
         try:
             connection.execute("UPDATE states SET status = 'SUCCESS' WHERE state_id = ?", (state_id,))
             for identifier in nodes[state["identifier"]].next_nodes or ():
@@ -277,9 +290,7 @@ def retry_delay(policy: RetryPolicy, attempt: int, rng: random.Random | None = N
 def prune(database: Database, namespace: str, state_id: str, body: bytes) -> Response:
     request = decode(body, PruneRequest)
     with database.transaction() as connection:
-        state = _state(connection, namespace, state_id)
-        if state["status"] != "QUEUED":
-            raise detail(400, "State is not queued")
+        state = _queued(connection, namespace, state_id)
         connection.execute("UPDATE states SET status = 'PRUNED', data = ? WHERE state_id = ?",
                            (json.dumps(request.data), state_id))  # fmt: skip
     return Response.json(200, {"status": "PRUNED", "enqueue_after": state["enqueue_after"]})

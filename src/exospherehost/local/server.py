@@ -207,8 +207,7 @@ class LocalStateManager:
                 "PENDING", "[]", found["created_at"] if found else stamp, stamp,
             )  # fmt: skip
             connection.execute("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
-            row = connection.execute("SELECT * FROM graphs WHERE namespace = ? AND name = ?",
-                                     (namespace, graph_name)).fetchone()  # fmt: skip
+            row = runs.graph_row(connection, namespace, graph_name)
         self._pending.put((namespace, graph_name))
         return Response.json(201, _graph_document(row, as_stored=True))
 

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from exosphere_api import codec
 from exosphere_api.models.graph_node import GraphNode
+from exospherehost.local.runs import graph_row
 from exospherehost.validation import placeholders
 from sdkcore.local.database import Database
 
@@ -67,8 +68,7 @@ def problems(nodes: list[GraphNode], secrets: set[str], registered: dict[tuple[s
 def verify(database: Database, namespace: str, graph_name: str) -> None:
     """Check the stored graph and record VALID or INVALID with the reasons."""
     with database.transaction() as connection:
-        graph = connection.execute("SELECT * FROM graphs WHERE namespace = ? AND name = ?",
-                                   (namespace, graph_name)).fetchone()  # fmt: skip
+        graph = graph_row(connection, namespace, graph_name)
         if graph is None or graph["validation_status"] != "PENDING":
             return
         nodes = codec.decode(graph["nodes"], list[GraphNode])
