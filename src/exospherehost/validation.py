@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from exosphere_api.models.graph_node import GraphNode
+from exosphere_api.models.graph_node import GraphNode, Unites
 from exosphere_api.models.store_config import StoreConfig
 from exospherehost.errors import ExosphereError
 
@@ -57,8 +57,6 @@ class _Graph:
         self.store_keys: set[str] = set()
         if store_config is not None:
             self.store_keys = set(store_config.required_keys) | set(store_config.default_values)
-        self.parents: dict[str, set[str]] = {}
-        self.paths: dict[str, set[str]] = {}
 
     def problems(self) -> list[Problem]:
         found = self.identifiers() + self.targets()
@@ -75,17 +73,17 @@ class _Graph:
             listed = [f"identifier={root!r}" for root in roots]
             return [Problem(None, "There should be exactly one root node in the graph but found "
                                   f"{len(roots)} nodes with zero in-degree: [{', '.join(listed)}]")]  # fmt: skip
-        waiting = self.walk(roots[0])
-        if waiting:
-            found.append(Problem(None, f"Error building dependency graph: Graph is disconnected at: {waiting}"))
+        walk = Walk(self.by_id, roots[0])
+        if walk.waiting:
+            found.append(Problem(None, f"Error building dependency graph: Graph is disconnected at: {walk.waiting}"))
         for node in self.nodes:
-            if node.identifier != roots[0] and roots[0] not in self.parents[node.identifier]:
+            if node.identifier != roots[0] and not walk.is_parent(roots[0], node.identifier):
                 found.append(Problem(node.identifier, f"Node {node.identifier} is not connected to the root node"))
         for node in self.nodes:
-            if node.identifier in self.paths[node.identifier]:
+            if node.identifier in walk.cyclic:
                 found.append(Problem(node.identifier, f"Node {node.identifier} is not acyclic"))
         for node in self.nodes:
-            found += self.inputs(node)
+            found += self.inputs(node, walk)
         return found
 
     def identifiers(self) -> list[Problem]:
@@ -114,43 +112,7 @@ class _Graph:
                                                           "that is the same as the node itself"))  # fmt: skip
         return found
 
-    def walk(self, root: str) -> dict[str, list[str]]:
-        """Parents and next_nodes paths of every node, as the server's depth-first walk finds them; returns the
-        nodes still waiting for their unites target (non-empty when the graph is disconnected).
-
-        Like the server, a node is marked visited before it waits for its unites target, so a node reached that
-        way only gains the target's parents: its own next_nodes are not walked from there."""
-        self.parents = {node.identifier: set() for node in self.nodes}
-        self.paths = {node.identifier: set() for node in self.nodes}
-        visited: set[str] = set()
-        waiting: dict[str, list[str]] = {}
-
-        def visit(identifier: str, parents: set[str], path: set[str]) -> None:
-            self.parents[identifier] |= parents
-            self.paths[identifier] |= path
-            if identifier in visited:
-                return
-            visited.add(identifier)
-            node = self.by_id[identifier]
-            if node.unites:
-                target = node.unites.identifier
-                if target not in visited:
-                    waiting.setdefault(target, []).append(identifier)
-                    return
-                inherited = self.parents[target]
-                self.parents[identifier] = inherited | {target}
-                for_children = inherited | {target}
-            else:
-                for_children = parents | {identifier}
-            for pending in waiting.pop(identifier, []):
-                visit(pending, for_children, self.paths[pending])
-            for following in node.next_nodes or ():
-                visit(following, for_children, path | {identifier})
-
-        visit(root, set(), set())
-        return waiting
-
-    def inputs(self, node: GraphNode) -> list[Problem]:
+    def inputs(self, node: GraphNode, walk: Walk) -> list[Problem]:
         found: list[Problem] = []
         for value in node.inputs.values():
             if not isinstance(value, str):
@@ -167,21 +129,127 @@ class _Graph:
                     if field not in self.store_keys:
                         found.append(Problem(node.identifier, f"Input {value} depends on store key {field} but the "
                                              "store config has no such required key or default value"))  # fmt: skip
-                elif identifier not in self.parents[node.identifier]:
+                elif not walk.is_parent(identifier, node.identifier):
                     found.append(Problem(node.identifier, f"Input {value} depends on {identifier} but {identifier} "
                                                           f"is not a parent of {node.identifier}"))  # fmt: skip
         return found
 
 
+class Walk:
+    """The server's depth-first walk of a well-formed graph from its root, `next_nodes` in order, in linear space.
+
+    The server gives each node the union of the parent sets its callers pass, and walks a node's `next_nodes`
+    only on its first visit, passing its first-visit parents plus itself. A node with `unites` is walked when its
+    target has already been visited, and passes the target's parents at that moment plus the target (not itself);
+    one reached before its target waits, gains the target's parents when the target is walked, and is never
+    walked. Those sets grow with the graph's depth (quadratic in all), so this keeps what they are made of: the
+    tree of first visits with entry and exit times (ancestry in two comparisons), and per node the callers whose
+    sets reached it. Each caller's set is its tree path up to the nearest walked node with `unites` (or the
+    root), then that node's target and the target's callers at the time."""
+
+    def __init__(self, by_id: dict[str, GraphNode], root: str) -> None:
+        self.by_id = by_id
+        self.root = root
+        self.callers: dict[str, list[str]] = {identifier: [] for identifier in by_id}
+        self.visited: set[str] = set()
+        self.top: dict[str, str] = {}  # walked node -> the root or the nearest walked node with unites on its path
+        self.snapshot: dict[str, tuple[str, int]] = {}  # walked node with unites -> (target, its callers then)
+        self.entered: dict[str, int] = {}
+        self.left: dict[str, int] = {}
+        self.cyclic: set[str] = set()  # nodes the server finds on their own path: reached again from below
+        self.waiting: dict[str, list[str]] = {}
+        self._walk()
+
+    def _walk(self) -> None:
+        self._arrive(self.root, None)
+        self._enter(self.root, 0)
+        stack = [(self.root, iter(self.by_id[self.root].next_nodes or ()))]
+        clock = 0
+        while stack:
+            clock += 1
+            identifier, following = stack[-1]
+            child = next(following, None)
+            if child is None:
+                self.left[identifier] = clock
+                stack.pop()
+            elif self._arrive(child, identifier):
+                self._enter(child, clock)
+                stack.append((child, iter(self.by_id[child].next_nodes or ())))
+
+    def _arrive(self, identifier: str, caller: str | None) -> bool:
+        """One visit from `caller`; True when the node is to be walked now."""
+        if caller is not None:
+            self.callers[identifier].append(caller)
+        if identifier in self.visited:
+            if identifier in self.entered and identifier not in self.left:  # on the path being walked
+                self.cyclic.add(identifier)
+            return False
+        self.visited.add(identifier)
+        unites = self.by_id[identifier].unites
+        if not isinstance(unites, Unites):
+            self.top[identifier] = self.root if caller is None else self.top[caller]
+            return True
+        target = unites.identifier
+        if target not in self.visited:
+            self.waiting.setdefault(target, []).append(identifier)
+            return False
+        self.snapshot[identifier] = (target, len(self.callers[target]))
+        self.callers[identifier] = [identifier]  # the server replaces this node's parents with its own set
+        self.top[identifier] = identifier
+        return True
+
+    def _enter(self, identifier: str, clock: int) -> None:
+        """A node is walked: nodes waiting for it gain its set, then its `next_nodes` follow."""
+        self.entered[identifier] = clock
+        if identifier in self.waiting:
+            for pending in self.waiting.pop(identifier):
+                self.callers[pending].append(identifier)
+
+    def _ancestor(self, above: str, below: str) -> bool:
+        """`above` is `below` or on its path in the tree of first visits (both walked)."""
+        return self.entered[above] <= self.entered[below] and self.left[below] <= self.left[above]
+
+    def is_parent(self, candidate: str, identifier: str) -> bool:
+        """Whether the server counts `candidate` among the parents of `identifier`."""
+        callers = self.callers[identifier]
+        top = self.top
+        for caller in callers:  # the common answers: the root, or a caller in the caller's own set
+            if top[caller] == self.root and (candidate == self.root or candidate == caller):
+                return True
+        seen: set[str] = set()
+        pending = list(callers)
+        while pending:
+            caller = pending.pop()
+            if caller in seen:
+                continue
+            seen.add(caller)
+            first = top[caller]
+            if first == self.root:
+                if candidate == first:
+                    return True
+            else:
+                target, count = self.snapshot[first]
+                if candidate == target:
+                    return True
+                pending += self.callers[target][:count]
+            if (
+                candidate != first
+                and candidate in self.entered
+                and self._ancestor(first, candidate)
+                and self._ancestor(candidate, caller)
+            ):
+                return True
+        return False
+
+
 def placeholders(text: str) -> list[tuple[str, str]]:
     """The `(identifier, field)` of each `${{ identifier.outputs.field }}` and `("store", key)` of each
     `${{ store.key }}` in `text`; ValueError for a placeholder the server cannot read."""
-    pieces = text.split("${{")
     found: list[tuple[str, str]] = []
-    for piece in pieces[1:]:
-        if "}}" not in piece:
+    for piece in text.split("${{")[1:]:
+        content, closed, _ = piece.partition("}}")
+        if not closed:
             raise ValueError(f"Invalid syntax string placeholder {piece} for: {text} '${{' not closed")
-        content = piece.split("}}", 1)[0]
         parts = [part.strip() for part in content.split(".")]
         if len(parts) == 3 and parts[1] == "outputs":
             found.append((parts[0], parts[2]))
