@@ -424,3 +424,25 @@ def test_each_sdk_error_table_holds_its_own_class_for_every_entry() -> None:
         assert table.for_status(404) is module.NotFoundError
     with pytest.raises(TypeError, match="one direct subclass of APIConnectionError, found 0"):
         sdkcore.ErrorTypes.subclassed({"Other": errors.BadRequestError})
+
+
+def test_clients_made_per_call_share_one_certificate_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the CA bundle costs tens of ms; managers that open a transport per call must not pay it each time."""
+    import ssl
+
+    from sdkcore import transport as transport_module
+
+    built: list[ssl.SSLContext] = []
+
+    def counting() -> ssl.SSLContext:
+        built.append(ssl.create_default_context())
+        return built[-1]
+
+    monkeypatch.setattr(transport_module.httpx, "create_ssl_context", counting)
+    transport_module.default_tls.cache_clear()
+    try:
+        for _ in range(3):
+            SyncTransport("https://example.invalid", profile=PROFILE).close()
+        assert len(built) == 1
+    finally:
+        transport_module.default_tls.cache_clear()

@@ -4,8 +4,10 @@ and turns every failure into the API's typed error."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
+import ssl
 import time
 import uuid
 from collections.abc import Mapping
@@ -294,6 +296,14 @@ class _Call:
         )
 
 
+@functools.cache
+def default_tls() -> ssl.SSLContext:
+    """httpx's default certificate check (certifi, or SSL_CERT_FILE / SSL_CERT_DIR as the process started with),
+    built once: building it loads the CA bundle, tens of milliseconds that a client made per call (as the
+    Exosphere StateManager does outside `async with`) would otherwise pay on every call."""
+    return httpx.create_ssl_context()
+
+
 class SyncTransport(_TransportBase):
     """Blocking transport with one connection pool; close it, or use it as a context manager.
 
@@ -310,7 +320,9 @@ class SyncTransport(_TransportBase):
     ) -> None:
         super().__init__(base_url, **settings)
         self._owns_client = http_client is None
-        self._client = http_client or httpx.Client(transport=http_transport)
+        self._client = http_client or (
+            httpx.Client(transport=http_transport) if http_transport else httpx.Client(verify=default_tls())
+        )
 
     def send(
         self,
@@ -368,7 +380,9 @@ class AsyncTransport(_TransportBase):
     ) -> None:
         super().__init__(base_url, **settings)
         self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient(transport=http_transport)
+        self._client = http_client or (
+            httpx.AsyncClient(transport=http_transport) if http_transport else httpx.AsyncClient(verify=default_tls())
+        )
 
     async def send(
         self,
