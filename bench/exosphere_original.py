@@ -1,46 +1,48 @@
-"""The exospherehost 0.0.3 side of bench/exosphere_graph.py: run with the original's interpreter, prints JSON."""
+"""The exospherehost 0.0.3 side of bench/exosphere_graph.py, run with that package's own interpreter.
+
+Reads {size: GET answer} as JSON on stdin; prints {size: {build_and_encode, decode_and_validate, body}}."""
 
 from __future__ import annotations
 
 import json
 import sys
-import timeit
+
+from timing import median_seconds
 
 from exospherehost import GraphNodeModel
 
-NODES = int(sys.argv[1])
-RESPONSE = sys.stdin.read()
 
-
-def build_and_encode() -> bytes:
+def build_and_encode(count: int) -> bytes:
     nodes = [
         GraphNodeModel(
             node_name="Worker",
             namespace="bench",
             identifier=f"n{i}",
             inputs={"x": f"${{{{ n{i - 1}.outputs.y }}}}" if i else "seed"},
-            next_nodes=[f"n{i + 1}"] if i + 1 < NODES else None,
+            next_nodes=[f"n{i + 1}"] if i + 1 < count else None,
         )
-        for i in range(NODES)
+        for i in range(count)
     ]
     return json.dumps({"secrets": {"k": "v"}, "nodes": [node.model_dump() for node in nodes]}).encode()
 
 
-def decode_and_validate() -> list[GraphNodeModel]:
-    graph = json.loads(RESPONSE)
+def decode_and_validate(answer: str) -> list[GraphNodeModel]:
+    graph = json.loads(answer)
     return [GraphNodeModel.model_validate(node) for node in graph["nodes"]]
 
 
-def best(function: object) -> float:
-    return min(timeit.repeat(function, number=5, repeat=5)) / 5  # type: ignore[arg-type]
-
-
-print(
-    json.dumps(
-        {
-            "build_and_encode": best(build_and_encode),
-            "decode_and_validate": best(decode_and_validate),
-            "body": build_and_encode().decode(),
+def main() -> None:
+    answers = {int(count): answer for count, answer in json.load(sys.stdin).items()}
+    results = {
+        count: {
+            "build_and_encode": median_seconds(lambda count=count: build_and_encode(count)),
+            "decode_and_validate": median_seconds(lambda answer=answer: decode_and_validate(answer)),
+            "body": build_and_encode(count).decode(),
         }
-    )
-)
+        for count, answer in answers.items()
+    }
+    json.dump(results, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

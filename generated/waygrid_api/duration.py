@@ -8,6 +8,7 @@ a value built from a number or a `timedelta` is written in the server's own long
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -85,19 +86,7 @@ class Duration:
         """Read the server's syntax (`5s`, `1.5 seconds`, `500ms`, `7d`); ISO-8601 is rejected as the server does."""
         if not isinstance(text, str):
             raise TypeError(f"Expected a duration string, got {type(text).__name__}")
-        if _PATTERN.search(text) is None:
-            raise ValueError(
-                f"Invalid duration {text!r}: expected a non-negative number and a unit such as 5s, 500ms, 1.5 minutes"
-            )
-        number, unit = _NUMBER_AND_UNIT.fullmatch(text.strip()).groups()  # type: ignore[union-attr]
-        try:
-            exact = Decimal(number) * _UNIT_NANOSECONDS[unit.strip()]
-        except (InvalidOperation, KeyError) as error:  # pragma: no cover - the pattern admits neither
-            raise ValueError(f"Invalid duration {text!r}") from error
-        nanoseconds = int(exact.to_integral_value(rounding=ROUND_HALF_UP))
-        if nanoseconds > _MAX_NANOSECONDS:
-            raise ValueError(f"Invalid duration {text!r}: longer than 2^63-1 nanoseconds")
-        value = cls(nanoseconds)
+        value = cls(_nanoseconds_of(text))
         value._text = text
         return value
 
@@ -146,3 +135,22 @@ class Duration:
 
     def __str__(self) -> str:
         return self.to_wire()
+
+
+@functools.lru_cache(maxsize=1024)
+def _nanoseconds_of(text: str) -> int:
+    """The nanoseconds a duration spelling means. Cached: decoding a spec meets the same few spellings on every
+    node, and reading one (pattern, Decimal arithmetic) costs more than the rest of the node's decoding."""
+    if _PATTERN.search(text) is None:
+        raise ValueError(
+            f"Invalid duration {text!r}: expected a non-negative number and a unit such as 5s, 500ms, 1.5 minutes"
+        )
+    number, unit = _NUMBER_AND_UNIT.fullmatch(text.strip()).groups()  # type: ignore[union-attr]
+    try:
+        exact = Decimal(number) * _UNIT_NANOSECONDS[unit.strip()]
+    except (InvalidOperation, KeyError) as error:  # pragma: no cover - the pattern admits neither
+        raise ValueError(f"Invalid duration {text!r}") from error
+    nanoseconds = int(exact.to_integral_value(rounding=ROUND_HALF_UP))
+    if nanoseconds > _MAX_NANOSECONDS:
+        raise ValueError(f"Invalid duration {text!r}: longer than 2^63-1 nanoseconds")
+    return nanoseconds

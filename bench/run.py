@@ -1,0 +1,54 @@
+"""Every benchmark, side by side: `python -m nox -s bench` runs this. Writes docs/benchmarks.md and
+docs/benchmarks.png, prints the report, and exits 1 when a target is missed.
+
+Set ORIGINAL_PYTHON to an interpreter with exospherehost 0.0.3 installed (the nox session builds one) to compare
+with it; without it those columns read "not run". `--quick` runs the small sizes only (a smoke test)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import exosphere_graph
+import import_time
+import report
+import scaling
+import throughput
+import waygrid_spec
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent.parent / "docs")
+    parser.add_argument("--quick", action="store_true", help="small sizes and few upserts: checks the harness")
+    options = parser.parse_args(argv)
+    original_python = os.environ.get("ORIGINAL_PYTHON") or None
+    sizes = (100, 1_000) if options.quick else (100, 1_000, 10_000)
+    if options.quick:
+        throughput.UPSERTS, throughput.RUNS, import_time.RUNS = 100, 1, 3
+        scaling.SIZES = (100, 1_000, 10_000)
+    started = time.perf_counter()
+    sections = []
+    for name, measure in [
+        ("Exosphere graph", lambda: exosphere_graph.measure(sizes, original_python)),
+        ("Waygrid spec", lambda: waygrid_spec.measure(sizes)),
+        ("import time", lambda: import_time.measure(original_python)),
+        ("client throughput", lambda: throughput.measure(original_python)),
+        ("validation scaling", scaling.measure),
+    ]:
+        print(f"measuring: {name}", file=sys.stderr, flush=True)
+        sections.append(measure())
+    options.out.mkdir(parents=True, exist_ok=True)
+    text = report.markdown(sections, original_python, time.perf_counter() - started)
+    (options.out / "benchmarks.md").write_text(text)
+    report.chart(sections, options.out / "benchmarks.png")
+    print(text)
+    missed = [check for section in sections for check in section.checks if not check.met]
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
