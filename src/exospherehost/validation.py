@@ -150,7 +150,9 @@ class Walk:
     def __init__(self, by_id: dict[str, GraphNode], root: str) -> None:
         self.by_id = by_id
         self.root = root
-        self.callers: dict[str, list[str]] = {identifier: [] for identifier in by_id}
+        # a node's callers: the first, and the rest (most nodes have one; no list per node keeps the GC quiet)
+        self.first_caller: dict[str, str] = {}
+        self.more_callers: dict[str, list[str]] = {}
         self.visited: set[str] = set()
         self.top: dict[str, str] = {}  # walked node -> the root or the nearest walked node with unites on its path
         self.snapshot: dict[str, tuple[str, int]] = {}  # walked node with unites -> (target, its callers then)
@@ -179,7 +181,7 @@ class Walk:
     def _arrive(self, identifier: str, caller: str | None) -> bool:
         """One visit from `caller`; True when the node is to be walked now."""
         if caller is not None:
-            self.callers[identifier].append(caller)
+            self._add_caller(identifier, caller)
         if identifier in self.visited:
             if identifier in self.entered and identifier not in self.left:  # on the path being walked
                 self.cyclic.add(identifier)
@@ -193,8 +195,9 @@ class Walk:
         if target not in self.visited:
             self.waiting.setdefault(target, []).append(identifier)
             return False
-        self.snapshot[identifier] = (target, len(self.callers[target]))
-        self.callers[identifier] = [identifier]  # the server replaces this node's parents with its own set
+        self.snapshot[identifier] = (target, len(self.callers(target)))
+        self.first_caller[identifier] = identifier  # the server replaces this node's parents with its own set
+        self.more_callers.pop(identifier, None)
         self.top[identifier] = identifier
         return True
 
@@ -203,7 +206,22 @@ class Walk:
         self.entered[identifier] = clock
         if identifier in self.waiting:
             for pending in self.waiting.pop(identifier):
-                self.callers[pending].append(identifier)
+                self._add_caller(pending, identifier)
+
+    def _add_caller(self, identifier: str, caller: str) -> None:
+        if identifier in self.first_caller:
+            self.more_callers.setdefault(identifier, []).append(caller)
+        else:
+            self.first_caller[identifier] = caller
+
+    def callers(self, identifier: str) -> list[str]:
+        """The nodes whose parent sets reached `identifier`, in order (a node with `unites`, once walked: itself,
+        standing for the set it was given)."""
+        first = self.first_caller.get(identifier)
+        if first is None:
+            return []
+        more = self.more_callers.get(identifier)
+        return [first, *more] if more else [first]
 
     def _ancestor(self, above: str, below: str) -> bool:
         """`above` is `below` or on its path in the tree of first visits (both walked)."""
@@ -211,7 +229,7 @@ class Walk:
 
     def is_parent(self, candidate: str, identifier: str) -> bool:
         """Whether the server counts `candidate` among the parents of `identifier`."""
-        callers = self.callers[identifier]
+        callers = self.callers(identifier)
         top = self.top
         for caller in callers:  # the common answers: the root, or a caller in the caller's own set
             if top[caller] == self.root and (candidate == self.root or candidate == caller):
@@ -231,7 +249,7 @@ class Walk:
                 target, count = self.snapshot[first]
                 if candidate == target:
                     return True
-                pending += self.callers[target][:count]
+                pending += self.callers(target)[:count]
             if (
                 candidate != first
                 and candidate in self.entered
