@@ -268,11 +268,11 @@ def placeholders(text: str) -> list[tuple[str, str]]:
         content, closed, _ = piece.partition("}}")
         if not closed:
             raise ValueError(f"Invalid syntax string placeholder {piece} for: {text} '${{' not closed")
-        parts = [part.strip() for part in content.split(".")]
-        if len(parts) == 3 and parts[1] == "outputs":
-            found.append((parts[0], parts[2]))
-        elif len(parts) == 2 and parts[0] == "store":
-            found.append(("store", parts[1]))
+        parts = content.split(".")
+        if len(parts) == 3 and parts[1].strip() == "outputs":
+            found.append((parts[0].strip(), parts[2].strip()))
+        elif len(parts) == 2 and parts[0].strip() == "store":
+            found.append(("store", parts[1].strip()))
         else:
             raise ValueError(f"Invalid syntax string placeholder {content} for: {text}")
     return found
