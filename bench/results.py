@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,15 @@ class Section:
     columns: list[str]
     rows: list[list[str]] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Section:
+        fields = json.loads(text)
+        checks = [Check(**check) for check in fields.pop("checks")]
+        return cls(**fields, checks=checks)
 
 
 def ms(seconds: float) -> str:

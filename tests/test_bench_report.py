@@ -29,3 +29,8 @@ def test_the_report_lists_every_miss_and_every_table() -> None:
     assert "- a vs floor: 1.60x (target <= 1.3x: **missed**)" in text
     assert "| step | ratio |\n|---|---|\n| a | 1.0 |" in text
     assert "exospherehost 0.0.3** (its own environment): not run" in text
+
+
+def test_a_section_survives_the_trip_between_processes() -> None:
+    section = Section("Suite", "About.", ["a"], [["1"]], [Check("c", 1.5, 1.3, at_most=True, group="floor")])
+    assert Section.from_json(section.to_json()) == section
