@@ -241,19 +241,19 @@ class Walk:
             if caller in seen:
                 continue
             seen.add(caller)
-            first = top[caller]
-            if first == self.root:
-                if candidate == first:
+            segment = top[caller]  # the caller's set: its tree path up to `segment`, then what `segment` was given
+            if segment == self.root:
+                if candidate == segment:
                     return True
             else:
-                target, count = self.snapshot[first]
+                target, count = self.snapshot[segment]
                 if candidate == target:
                     return True
                 pending += self.callers(target)[:count]
             if (
-                candidate != first
+                candidate != segment
                 and candidate in self.entered
-                and self._ancestor(first, candidate)
+                and self._ancestor(segment, candidate)
                 and self._ancestor(candidate, caller)
             ):
                 return True

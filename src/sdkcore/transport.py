@@ -304,6 +304,12 @@ def default_tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _own_client_settings(http_transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None) -> dict[str, Any]:
+    """How a transport builds the client it owns: through `http_transport` when one is given (a local server in
+    process), else over the network with the shared certificate context."""
+    return {"verify": default_tls()} if http_transport is None else {"transport": http_transport}
+
+
 class SyncTransport(_TransportBase):
     """Blocking transport with one connection pool; close it, or use it as a context manager.
 
@@ -320,9 +326,7 @@ class SyncTransport(_TransportBase):
     ) -> None:
         super().__init__(base_url, **settings)
         self._owns_client = http_client is None
-        self._client = http_client or (
-            httpx.Client(transport=http_transport) if http_transport else httpx.Client(verify=default_tls())
-        )
+        self._client = http_client or httpx.Client(**_own_client_settings(http_transport))
 
     def send(
         self,
@@ -380,9 +384,7 @@ class AsyncTransport(_TransportBase):
     ) -> None:
         super().__init__(base_url, **settings)
         self._owns_client = http_client is None
-        self._client = http_client or (
-            httpx.AsyncClient(transport=http_transport) if http_transport else httpx.AsyncClient(verify=default_tls())
-        )
+        self._client = http_client or httpx.AsyncClient(**_own_client_settings(http_transport))
 
     async def send(
         self,
