@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 
+from interpreters import interpreter_env
 from results import Check, Section, ms, nodes
 from timing import median_seconds
 
@@ -84,7 +85,7 @@ def get_answer(count: int) -> bytes:
 def original_timings(python: str, answers: dict[int, bytes]) -> dict[int, dict[str, float]]:
     """exospherehost 0.0.3's times, in its own interpreter; it must send the very document this SDK sends."""
     script = os.path.join(os.path.dirname(__file__), "exosphere_original.py")
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+    env = interpreter_env(own_code=False)
     request = json.dumps({str(count): answer.decode() for count, answer in answers.items()})
     done = subprocess.run([python, script], input=request, env=env, capture_output=True, text=True, check=True)
     timings: dict[int, dict[str, float]] = {}

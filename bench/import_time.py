@@ -4,20 +4,20 @@ user's machine (this repository's machine turns them off), and a first import wr
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
 
+from interpreters import interpreter_env
 from results import Check, Section
 
 RUNS = 15
 SHARE = 0.1
 
 
-def import_seconds(python: str, package: str, keep_path: bool) -> float:
-    dropped = {"PYTHONDONTWRITEBYTECODE"} if keep_path else {"PYTHONDONTWRITEBYTECODE", "PYTHONPATH"}
-    env = {name: value for name, value in os.environ.items() if name not in dropped}
+def import_seconds(python: str, package: str, own_code: bool) -> float:
+    env = interpreter_env(own_code)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
 
     def once() -> float:
         done = subprocess.run([python, "-X", "importtime", "-c", f"import {package}"], env=env, check=True,
@@ -39,9 +39,9 @@ def measure(original_python: str | None) -> Section:
         "interpreters with bytecode caches written. Each SDK is compared with `import exospherehost` 0.0.3.",
         ["package", "this SDK (ms)", "exospherehost 0.0.3 (ms)", "share of 0.0.3"],
     )
-    original = import_seconds(original_python, "exospherehost", keep_path=False) if original_python else None
+    original = import_seconds(original_python, "exospherehost", own_code=False) if original_python else None
     for package in ("waygrid", "exospherehost"):
-        ours = import_seconds(sys.executable, package, keep_path=True)
+        ours = import_seconds(sys.executable, package, own_code=True)
         row = [f"`{package}`", f"{ours * 1e3:.1f}", "not run", "not run"]
         if original is not None:
             share = Check(f"import {package}: share of exospherehost 0.0.3", ours / original, SHARE, at_most=True,

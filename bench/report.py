@@ -11,6 +11,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from interpreters import interpreter_env
 from results import Check, Section
 
 COMMAND = "python -m nox -s bench"
@@ -51,7 +52,7 @@ def _versions(python: str, packages: tuple[str, ...]) -> str:
         "    try:\n        found[name] = metadata.version(name)\n    except metadata.PackageNotFoundError:\n"
         "        pass\nprint(json.dumps([platform.python_version(), found]))\n"
     )
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+    env = interpreter_env(own_code=python == sys.executable)
     done = subprocess.run([python, "-c", script], capture_output=True, text=True, check=True, env=env)
     version, found = json.loads(done.stdout)
     listed = ", ".join(f"{name} {number}" for name, number in found.items())

@@ -4,7 +4,6 @@ fresh server; the median run counts."""
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
@@ -13,9 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from interpreters import interpreter_env
 from results import Check, Section
 
-ROOT = Path(__file__).parent.parent
 CLIENT = Path(__file__).parent / "throughput_client.py"
 UPSERTS = 2_000
 IN_FLIGHT = 32
@@ -30,13 +29,12 @@ WORKER = {
                "inputs_schema": {"type": "object", "properties": {"x": STRING}},
                "outputs_schema": {"type": "object", "properties": {"y": STRING}}}],
 }  # fmt: skip
-OURS_PATH = os.pathsep.join([str(ROOT / "src"), str(ROOT / "generated")])
 
 
 @contextmanager
 def state_manager() -> Iterator[str]:
     """A fresh `exosphere dev` with the benchmark's node registered; yields its URL."""
-    env = dict(os.environ, PYTHONPATH=OURS_PATH)
+    env = interpreter_env(own_code=True)
     command = [sys.executable, "-m", "exospherehost", "dev", "--port", "0", "--quiet", "--in-memory", "--api-key", KEY]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as server:
         try:
@@ -54,9 +52,7 @@ def state_manager() -> Iterator[str]:
 
 
 def run_seconds(python: str, ours: bool) -> float:
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
-    if ours:
-        env["PYTHONPATH"] = OURS_PATH
+    env = interpreter_env(own_code=ours)
     seconds = []
     for _ in range(RUNS):
         with state_manager() as url:
