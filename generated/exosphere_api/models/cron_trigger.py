@@ -7,29 +7,25 @@ from typing import Annotated, Literal, TypeAlias
 from msgspec import Meta, Struct
 
 
+class CronTriggerEntry(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A cron trigger as the upsert body carries it: the kind tag first, then the schedule."""
+
+    type: Literal["CRON"]
+    """Trigger kind; cron is the only kind the released server knows."""
+    value: CronTrigger
+
+
 class CronTrigger(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """A schedule written as a classic cron line, read in UTC by the released server (no timezone field)."""
 
     expression: Annotated[
         str,
         Meta(
-            description="Exactly five whitespace-separated fields (minute hour day-of-month month day-of-week); full cron syntax is checked by the SDK's local validator.",
-            pattern="^\\s*\\S+(\\s+\\S+){4}\\s*$",
+            pattern="^[\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]*[^\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+([\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+[^\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]+){4}[\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]*\\Z"
         ),
     ]
+    """Exactly five whitespace-separated fields (minute hour day-of-month month day-of-week); full cron syntax is checked by the SDK's local validator."""
 
 
-class CronTriggerEntry(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """A cron trigger as the upsert body carries it: the kind tag first, then the schedule."""
-
-    type: Annotated[Literal["CRON"], Meta(description="Trigger kind; cron is the only kind the released server knows.")]
-    value: CronTrigger
-
-
-Trigger: TypeAlias = Annotated[
-    CronTriggerEntry,
-    Meta(
-        description="One automatic trigger of a graph, tagged by its kind (cron is the only kind today).",
-        title="Trigger",
-    ),
-]
+Trigger: TypeAlias = CronTriggerEntry
+"""One automatic trigger of a graph, tagged by its kind (cron is the only kind today)."""

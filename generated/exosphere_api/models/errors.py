@@ -2,32 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Dict, List
+from typing import Any, Dict, List
 
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import UNSET, Struct, UnsetType
 
 
 class ErrorDetail(Struct, frozen=True, kw_only=True):
     """Body of a 400, 401 or 404 answer: one human-readable message; unknown members are accepted."""
 
-    detail: Annotated[str, Meta(description="The server's message, e.g. Invalid API key.")]
-
-
-class ValidationErrorItem(Struct, frozen=True, kw_only=True):
-    """One request-validation failure as pydantic reports it."""
-
-    type: Annotated[str, Meta(description="Machine-readable error kind, e.g. missing or value_error.")]
-    loc: Annotated[
-        List[str | int],
-        Meta(description="Where the failure is: body, query or path first, then member names and list indexes."),
-    ]
-    msg: Annotated[str, Meta(description="Human-readable message.")]
-    input: Annotated[Any, Meta(description="The offending input value, any JSON.")] | UnsetType = UNSET
-    ctx: Annotated[Dict[str, Any], Meta(description="Extra values the message was built from.")] | UnsetType = UNSET
-    url: Annotated[str, Meta(description="Link to pydantic's documentation of the error kind.")] | UnsetType = UNSET
+    detail: str
+    """The server's message, e.g. Invalid API key."""
 
 
 class ValidationErrorResponse(Struct, frozen=True, kw_only=True):
     """Body of a 422 answer: FastAPI's list of request-validation failures."""
 
-    detail: Annotated[List[ValidationErrorItem], Meta(description="One entry per failed rule.")]
+    detail: List[ValidationErrorItem]
+    """One entry per failed rule."""
+
+
+class ValidationErrorItem(Struct, frozen=True, kw_only=True):
+    """One request-validation failure as pydantic reports it."""
+
+    type: str
+    """Machine-readable error kind, e.g. missing or value_error."""
+    loc: List[str | int]
+    """Where the failure is: body, query or path first, then member names and list indexes."""
+    msg: str
+    """Human-readable message."""
+    input: Any | UnsetType = UNSET
+    """The offending input value, any JSON."""
+    ctx: Dict[str, Any] | UnsetType = UNSET
+    """Extra values the message was built from."""
+    url: str | UnsetType = UNSET
+    """Link to pydantic's documentation of the error kind."""

@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, Dict, List, TypeAlias
+from typing import Annotated, Any, Dict, List
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-NextNode: TypeAlias = Annotated[str, Meta(pattern="\\S")]
-
 
 class UnitesStrategy(str, Enum):
-    """
-    ALL_SUCCESS waits for every awaited state to succeed; ALL_DONE waits for every one to reach any final status.
-    """
+    """ALL_SUCCESS waits for every awaited state to succeed; ALL_DONE waits for every one to reach any final status."""
 
     ALL_SUCCESS = "ALL_SUCCESS"
     ALL_DONE = "ALL_DONE"
-
-
-class Unites(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """Join point: the node runs once the named node's descendants are finished according to the strategy."""
-
-    identifier: Annotated[
-        str,
-        Meta(
-            description="Identifier of the node whose subtree is awaited; must hold a non-whitespace character.",
-            pattern="\\S",
-        ),
-    ]
-    strategy: Annotated[UnitesStrategy, Meta(description="When the wait is over.")] = UnitesStrategy.ALL_SUCCESS
 
 
 class GraphNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -37,44 +20,44 @@ class GraphNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
 
     node_name: Annotated[
         str,
-        Meta(
-            description="Class name of a node registered by some runtime; must hold a non-whitespace character.",
-            pattern="\\S",
-        ),
+        Meta(pattern="[^\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"),
     ]
-    namespace: Annotated[
-        str, Meta(description="Namespace the node was registered in; not trimmed or checked by the original model.")
-    ]
+    """Class name of a node registered by some runtime; must hold a non-whitespace character."""
+    namespace: str
+    """Namespace the node was registered in; not trimmed or checked by the original model."""
     identifier: Annotated[
         str,
         Meta(
-            description="Name of this node inside the graph: non-blank and not the reserved word store (compared after trimming).",
-            pattern="^(?!\\s*store\\s*$)[\\s\\S]*\\S",
+            pattern="^(?![\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]*store[\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]*\\Z)[\\s\\S]*[^\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
         ),
     ]
-    inputs: Annotated[
-        Dict[str, Any],
-        Meta(
-            description="Input values by field name. Any JSON is accepted here; the server's 400 layer later insists on strings."
-        ),
-    ]
+    """Name of this node inside the graph: non-blank and not the reserved word store (compared after trimming)."""
+    inputs: Dict[str, Any]
+    """Input values by field name. Any JSON is accepted here; the server's 400 layer later insists on strings."""
     next_nodes: (
-        Annotated[
-            List[NextNode],
-            Meta(
-                description="Identifiers of the nodes that run after this one. Absent or null means none; entries are non-blank. Duplicates (after trimming) are rejected by the SDK's model layer, not by this schema."
-            ),
+        List[
+            Annotated[
+                str,
+                Meta(
+                    pattern="[^\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+                ),
+            ]
         ]
         | None
         | UnsetType
     ) = UNSET
-    unites: (
-        Annotated[
-            Unites,
-            Meta(
-                description="Makes this node wait for the whole subtree under another node; absent or null means it does not unite."
-            ),
-        ]
-        | None
-        | UnsetType
-    ) = UNSET
+    """Identifiers of the nodes that run after this one. Absent or null means none; entries are non-blank. Duplicates (after trimming) are rejected by the SDK's model layer, not by this schema."""
+    unites: Unites | None | UnsetType = UNSET
+    """Makes this node wait for the whole subtree under another node; absent or null means it does not unite."""
+
+
+class Unites(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Join point: the node runs once the named node's descendants are finished according to the strategy."""
+
+    identifier: Annotated[
+        str,
+        Meta(pattern="[^\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"),
+    ]
+    """Identifier of the node whose subtree is awaited; must hold a non-whitespace character."""
+    strategy: UnitesStrategy = UnitesStrategy.ALL_SUCCESS
+    """When the wait is over."""

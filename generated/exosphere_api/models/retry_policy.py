@@ -9,9 +9,7 @@ from msgspec import Meta, Struct
 
 
 class RetryStrategy(str, Enum):
-    """
-    Delay family (EXPONENTIAL b*e^(n-1), LINEAR b*n, FIXED b) optionally with full jitter U(0,B) or equal jitter B/2+U(0,B/2); the wire value is the member name.
-    """
+    """Delay family (EXPONENTIAL b*e^(n-1), LINEAR b*n, FIXED b) optionally with full jitter U(0,B) or equal jitter B/2+U(0,B/2); the wire value is the member name."""
 
     EXPONENTIAL = "EXPONENTIAL"
     EXPONENTIAL_FULL_JITTER = "EXPONENTIAL_FULL_JITTER"
@@ -27,15 +25,13 @@ class RetryStrategy(str, Enum):
 class RetryPolicy(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Graph-wide retry rule for failed node states: up to 1 + max_retries attempts, with a delay computed from the strategy (all times in milliseconds)."""
 
-    max_retries: Annotated[int, Meta(description="How many extra attempts a failed state gets.", ge=0)] = 3
-    strategy: Annotated[RetryStrategy, Meta(description="Shape of the delay curve and whether jitter is added.")] = (
-        RetryStrategy.EXPONENTIAL
-    )
-    backoff_factor: Annotated[int, Meta(description="Base delay b in milliseconds.", gt=0)] = 2000
-    exponent: Annotated[
-        int, Meta(description="Growth factor e of the EXPONENTIAL family (delay b * e^(n-1) for retry n).", gt=0)
-    ] = 2
-    max_delay: (
-        Annotated[int, Meta(description="Upper bound in milliseconds applied after jitter; null means no bound.", gt=0)]
-        | None
-    ) = None
+    max_retries: Annotated[int, Meta(ge=0)] = 3
+    """How many extra attempts a failed state gets."""
+    strategy: RetryStrategy = RetryStrategy.EXPONENTIAL
+    """Shape of the delay curve and whether jitter is added."""
+    backoff_factor: Annotated[int, Meta(gt=0)] = 2000
+    """Base delay b in milliseconds."""
+    exponent: Annotated[int, Meta(gt=0)] = 2
+    """Growth factor e of the EXPONENTIAL family (delay b * e^(n-1) for retry n)."""
+    max_delay: Annotated[int, Meta(gt=0)] | None = None
+    """Upper bound in milliseconds applied after jitter; null means no bound."""

@@ -6,109 +6,139 @@ from typing import Annotated, Any, Dict, List
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from . import upsert_graph
-
-
-class NodeRegistration(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """One node class offered by a runtime, with the JSON Schemas of its inputs and outputs."""
-
-    name: Annotated[str, Meta(description="Node class name that graphs refer to as node_name.")]
-    namespace: Annotated[str, Meta(description="Namespace of the node.")]
-    inputs_schema: Annotated[Dict[str, Any], Meta(description="JSON Schema of the node's inputs.")]
-    outputs_schema: Annotated[Dict[str, Any], Meta(description="JSON Schema of the node's outputs.")]
-    secrets: Annotated[List[str], Meta(description="Names of the graph secrets the node needs.")]
-
-
-class RegisteredNode(Struct, frozen=True, kw_only=True):
-    """One node class as the server recorded it; unknown members are accepted."""
-
-    name: Annotated[str, Meta(description="Node class name.")]
-    inputs_schema: Annotated[Dict[str, Any], Meta(description="JSON Schema of the node's inputs.")]
-    outputs_schema: Annotated[Dict[str, Any], Meta(description="JSON Schema of the node's outputs.")]
-    secrets: Annotated[List[str], Meta(description="Names of the secrets the node needs.")]
-
-
-class EnqueueRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """Body of POST /{version}/namespace/{namespace}/states/enqueue: ask for up to batch_size runnable states of the listed nodes."""
-
-    nodes: Annotated[List[str], Meta(description="Node names the runtime can execute.", min_length=1)]
-    batch_size: Annotated[int, Meta(description="Most states to hand out in this call.", ge=1)]
-
-
-class ExecutedRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """Body of POST .../state/{state_id}/executed; more than one output fans out into several next states."""
-
-    outputs: Annotated[List[Dict[str, Any]], Meta(description="One output object per produced result.")]
-
-
-class ErroredRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """Body of POST .../state/{state_id}/errored: the failure message of the node."""
-
-    error: Annotated[str, Meta(description="What went wrong.")]
-
-
-class PruneRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """Body of POST .../state/{state_id}/prune: stop this branch, keeping some data for inspection."""
-
-    data: Annotated[Dict[str, Any], Meta(description="Arbitrary data recorded with the pruned state.")]
-
-
-class ReEnqueueAfterRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """Body of POST .../state/{state_id}/re-enqueue-after: run the state again after a pause."""
-
-    enqueue_after: Annotated[int, Meta(description="Pause in milliseconds.", gt=0)]
-
-
-class StateActionResponse(Struct, frozen=True, kw_only=True):
-    """Answer to executed, prune and re-enqueue-after; only status is relied on, other members are accepted."""
-
-    status: Annotated[str, Meta(description="New status of the state.")]
-
-
-class ErroredResponse(Struct, frozen=True, kw_only=True):
-    """Answer to errored: the new status and whether the retry policy scheduled another attempt; unknown members are accepted."""
-
-    status: Annotated[str, Meta(description="New status of the state.")]
-    retry_created: Annotated[bool, Meta(description="True when a retry state was created.")]
-
-
-class SecretsResponse(Struct, frozen=True, kw_only=True):
-    """Answer to GET .../state/{state_id}/secrets: the graph secrets the state's node may read; unknown members are accepted."""
-
-    secrets: Annotated[Dict[str, str], Meta(description="Secret values by name.")]
+from .upsert_graph import NaiveDateTime
 
 
 class RegisterNodesRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Body of PUT /{version}/namespace/{namespace}/nodes/, by which a runtime announces the node classes it can execute."""
 
-    runtime_name: Annotated[str, Meta(description="Name of the registering runtime.")]
-    runtime_namespace: Annotated[str, Meta(description="Namespace the runtime serves.")]
-    nodes: Annotated[List[NodeRegistration], Meta(description="The node classes offered by the runtime.")]
+    runtime_name: str
+    """Name of the registering runtime."""
+    runtime_namespace: str
+    """Namespace the runtime serves."""
+    nodes: List[NodeRegistration]
+    """The node classes offered by the runtime."""
+
+
+class NodeRegistration(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """One node class offered by a runtime, with the JSON Schemas of its inputs and outputs."""
+
+    name: str
+    """Node class name that graphs refer to as node_name."""
+    namespace: str
+    """Namespace of the node."""
+    inputs_schema: Dict[str, Any]
+    """JSON Schema of the node's inputs."""
+    outputs_schema: Dict[str, Any]
+    """JSON Schema of the node's outputs."""
+    secrets: List[str]
+    """Names of the graph secrets the node needs."""
 
 
 class RegisterNodesResponse(Struct, frozen=True, kw_only=True):
     """Answer to a node registration; unknown members are accepted."""
 
-    runtime_name: Annotated[str, Meta(description="Name of the runtime that registered.")]
-    registered_nodes: Annotated[List[RegisteredNode], Meta(description="The node classes now known to the server.")]
+    runtime_name: str
+    """Name of the runtime that registered."""
+    registered_nodes: List[RegisteredNode]
+    """The node classes now known to the server."""
 
 
-class EnqueuedState(Struct, frozen=True, kw_only=True):
-    """One state a runtime should execute; unknown members are accepted."""
+class RegisteredNode(Struct, frozen=True, kw_only=True):
+    """One node class as the server recorded it; unknown members are accepted."""
 
-    state_id: Annotated[str, Meta(description="Identifier used in the per-state endpoints.")]
-    node_name: Annotated[str, Meta(description="Node class to run.")]
-    inputs: Annotated[Dict[str, Any], Meta(description="Resolved inputs of the state.")]
-    created_at: upsert_graph.NaiveDateTime
-    identifier: Annotated[str, Meta(description="Identifier of the graph node this state belongs to.")] | UnsetType = (
-        UNSET
-    )
+    name: str
+    """Node class name."""
+    inputs_schema: Dict[str, Any]
+    """JSON Schema of the node's inputs."""
+    outputs_schema: Dict[str, Any]
+    """JSON Schema of the node's outputs."""
+    secrets: List[str]
+    """Names of the secrets the node needs."""
+
+
+class EnqueueRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Body of POST /{version}/namespace/{namespace}/states/enqueue: ask for up to batch_size runnable states of the listed nodes."""
+
+    nodes: Annotated[List[str], Meta(min_length=1)]
+    """Node names the runtime can execute."""
+    batch_size: Annotated[int, Meta(ge=1)]
+    """Most states to hand out in this call."""
 
 
 class EnqueueResponse(Struct, frozen=True, kw_only=True):
     """States handed to the runtime by an enqueue call; unknown members are accepted."""
 
-    count: Annotated[int, Meta(description="Number of states in this answer.")]
-    namespace: Annotated[str, Meta(description="Namespace of the states.")]
-    status: Annotated[str, Meta(description="Status the states were moved to.")]
-    states: Annotated[List[EnqueuedState], Meta(description="The states to execute.")]
+    count: int
+    """Number of states in this answer."""
+    namespace: str
+    """Namespace of the states."""
+    status: str
+    """Status the states were moved to."""
+    states: List[EnqueuedState]
+    """The states to execute."""
+
+
+class EnqueuedState(Struct, frozen=True, kw_only=True):
+    """One state a runtime should execute; unknown members are accepted."""
+
+    state_id: str
+    """Identifier used in the per-state endpoints."""
+    node_name: str
+    """Node class to run."""
+    identifier: str | UnsetType = UNSET
+    """Identifier of the graph node this state belongs to."""
+    inputs: Dict[str, Any]
+    """Resolved inputs of the state."""
+    created_at: NaiveDateTime
+
+
+class ExecutedRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Body of POST .../state/{state_id}/executed; more than one output fans out into several next states."""
+
+    outputs: List[Dict[str, Any]]
+    """One output object per produced result."""
+
+
+class ErroredRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Body of POST .../state/{state_id}/errored: the failure message of the node."""
+
+    error: str
+    """What went wrong."""
+
+
+class PruneRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Body of POST .../state/{state_id}/prune: stop this branch, keeping some data for inspection."""
+
+    data: Dict[str, Any]
+    """Arbitrary data recorded with the pruned state."""
+
+
+class ReEnqueueAfterRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Body of POST .../state/{state_id}/re-enqueue-after: run the state again after a pause."""
+
+    enqueue_after: Annotated[int, Meta(gt=0)]
+    """Pause in milliseconds."""
+
+
+class StateActionResponse(Struct, frozen=True, kw_only=True):
+    """Answer to executed, prune and re-enqueue-after; only status is relied on, other members are accepted."""
+
+    status: str
+    """New status of the state."""
+
+
+class ErroredResponse(Struct, frozen=True, kw_only=True):
+    """Answer to errored: the new status and whether the retry policy scheduled another attempt; unknown members are accepted."""
+
+    status: str
+    """New status of the state."""
+    retry_created: bool
+    """True when a retry state was created."""
+
+
+class SecretsResponse(Struct, frozen=True, kw_only=True):
+    """Answer to GET .../state/{state_id}/secrets: the graph secrets the state's node may read; unknown members are accepted."""
+
+    secrets: Dict[str, str]
+    """Secret values by name."""

@@ -4,26 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Dict, List, TypeAlias
 
-from msgspec import Meta, Struct, field
-
-StoreKey: TypeAlias = Annotated[
-    str,
-    Meta(
-        description="A store key: at least one non-whitespace character and no '.' anywhere (the model trims it before comparing).",
-        pattern="^[^.]*[^.\\s][^.]*$",
-    ),
-]
+from msgspec import Meta, Struct
 
 
 class StoreConfig(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Declares the run-scoped key/value store of a graph: keys every trigger must supply and fallback values for others."""
 
-    required_keys: Annotated[
-        List[StoreKey],
-        Meta(
-            description="Keys a trigger call has to provide in its store; duplicates (after trimming) are rejected by the SDK's model layer, not by this schema."
-        ),
-    ] = field(default_factory=list[StoreKey])
-    default_values: Annotated[
-        Dict[StoreKey, str], Meta(description="Values used when a trigger leaves a key out; values are strings.")
-    ] = field(default_factory=dict[StoreKey, str])
+    required_keys: List[StoreKey] = []
+    """Keys a trigger call has to provide in its store; duplicates (after trimming) are rejected by the SDK's model layer, not by this schema."""
+    default_values: Dict[StoreKey, str] = {}
+    """Values used when a trigger leaves a key out; values are strings."""
+
+
+StoreKey: TypeAlias = Annotated[
+    str,
+    Meta(
+        pattern="^[^.]*[^.\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff][^.]*\\Z"
+    ),
+]
+"""A store key: at least one non-whitespace character and no '.' anywhere (the model trims it before comparing)."""

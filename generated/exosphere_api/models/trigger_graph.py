@@ -4,28 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Dict
 
-from msgspec import Meta, Struct, field
+from msgspec import Meta, Struct
 
 
 class TriggerGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Body of POST /{version}/namespace/{namespace}/graph/{graph_name}/trigger; the SDK always sends all three members, in this order."""
 
-    start_delay: Annotated[
-        int, Meta(description="Milliseconds to wait before the first states become runnable.", ge=0)
-    ] = 0
-    inputs: Annotated[
-        Dict[str, str],
-        Meta(
-            description="Values that replace same-named inputs of the root node; names the root does not have are dropped by the server."
-        ),
-    ] = field(default_factory=dict[str, str])
-    store: Annotated[
-        Dict[str, str], Meta(description="Initial store of the run; must cover the graph's required_keys.")
-    ] = field(default_factory=dict[str, str])
+    start_delay: Annotated[int, Meta(ge=0)] = 0
+    """Milliseconds to wait before the first states become runnable."""
+    inputs: Dict[str, str] = {}
+    """Values that replace same-named inputs of the root node; names the root does not have are dropped by the server."""
+    store: Dict[str, str] = {}
+    """Initial store of the run; must cover the graph's required_keys."""
 
 
 class TriggerGraphResponse(Struct, frozen=True, kw_only=True):
     """Answer to a successful trigger; unknown members are accepted."""
 
-    status: Annotated[str, Meta(description="State of the new run, CREATED on the released server.")]
-    run_id: Annotated[str, Meta(description="Identifier of the new run (a UUID string).")]
+    status: str
+    """State of the new run, CREATED on the released server."""
+    run_id: str
+    """Identifier of the new run (a UUID string)."""

@@ -5,24 +5,16 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Dict, List, TypeAlias
 
-from msgspec import UNSET, Meta, Struct, UnsetType, field
+from msgspec import UNSET, Meta, Struct, UnsetType
 
-from . import cron_trigger, graph_node
-from . import retry_policy as retry_policy_1
-from . import store_config as store_config_1
-
-
-class StoredUnites(Struct, frozen=True, kw_only=True):
-    """A node's unites as stored: the awaited node and the strategy, read leniently."""
-
-    identifier: str
-    strategy: str | UnsetType = UNSET
+from .cron_trigger import Trigger
+from .graph_node import GraphNode
+from .retry_policy import RetryPolicy
+from .store_config import StoreConfig
 
 
 class ValidationStatus(str, Enum):
-    """
-    Progress of the server's background check: PENDING right after an upsert, ONGOING while it runs, then VALID or INVALID.
-    """
+    """Progress of the server's background check: PENDING right after an upsert, ONGOING while it runs, then VALID or INVALID."""
 
     VALID = "VALID"
     INVALID = "INVALID"
@@ -30,13 +22,17 @@ class ValidationStatus(str, Enum):
     ONGOING = "ONGOING"
 
 
-NaiveDateTime: TypeAlias = Annotated[
-    str,
-    Meta(
-        description="A UTC instant written without a zone, as pydantic prints a naive datetime (2025-01-01T00:00:00 or 2025-01-01T00:00:00.123000).",
-        pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?$(?!\\n)",
-    ),
-]
+class UpsertGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Body of PUT /{version}/namespace/{namespace}/graph/{graph_name}; the SDK leaves out retry_policy, store_config and triggers when they are None."""
+
+    secrets: Dict[str, str]
+    """Secret values by name, stored with the graph and handed to nodes that declare them."""
+    nodes: List[GraphNode]
+    """Every node of the graph."""
+    retry_policy: RetryPolicy | UnsetType = UNSET
+    store_config: StoreConfig | UnsetType = UNSET
+    triggers: List[Trigger] | UnsetType = UNSET
+    """Schedules that start runs of this graph."""
 
 
 class StoredGraphNode(Struct, frozen=True, kw_only=True):
@@ -50,53 +46,34 @@ class StoredGraphNode(Struct, frozen=True, kw_only=True):
     unites: StoredUnites | None | UnsetType = UNSET
 
 
-class UpsertGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """Body of PUT /{version}/namespace/{namespace}/graph/{graph_name}; the SDK leaves out retry_policy, store_config and triggers when they are None."""
+class StoredUnites(Struct, frozen=True, kw_only=True):
+    """A node's unites as stored: the awaited node and the strategy, read leniently."""
 
-    secrets: Annotated[
-        Dict[str, str],
-        Meta(description="Secret values by name, stored with the graph and handed to nodes that declare them."),
-    ]
-    nodes: Annotated[List[graph_node.GraphNode], Meta(description="Every node of the graph.")]
-    retry_policy: retry_policy_1.RetryPolicy | UnsetType = UNSET
-    store_config: store_config_1.StoreConfig | UnsetType = UNSET
-    triggers: (
-        Annotated[List[cron_trigger.Trigger], Meta(description="Schedules that start runs of this graph.")] | UnsetType
-    ) = UNSET
+    identifier: str
+    strategy: str | UnsetType = UNSET
 
 
 class UpsertGraphResponse(Struct, frozen=True, kw_only=True):
     """The stored graph template, returned by the upsert (200 or 201) and by GET; unknown members are accepted."""
 
-    nodes: Annotated[List[StoredGraphNode], Meta(description="The nodes as stored.")]
-    secrets: Annotated[
-        Dict[str, bool],
-        Meta(description="Names of the stored secrets, each mapped to true; values are never returned."),
-    ]
+    nodes: List[StoredGraphNode]
+    """The nodes as stored."""
+    secrets: Dict[str, bool]
+    """Names of the stored secrets, each mapped to true; values are never returned."""
+    retry_policy: RetryPolicy | UnsetType = UNSET
+    """Retry policy. The released server's GET answers the default policy whatever was stored."""
+    store_config: StoreConfig | UnsetType = UNSET
+    """Store declaration. The released server's GET answers the default (empty) one whatever was stored."""
+    triggers: List[Trigger] = []
+    """Cron triggers. The released server's GET answers an empty list whatever was stored."""
     created_at: NaiveDateTime
     updated_at: NaiveDateTime
     validation_status: ValidationStatus
-    retry_policy: (
-        Annotated[
-            retry_policy_1.RetryPolicy,
-            Meta(description="Retry policy. The released server's GET answers the default policy whatever was stored."),
-        ]
-        | UnsetType
-    ) = UNSET
-    store_config: (
-        Annotated[
-            store_config_1.StoreConfig,
-            Meta(
-                description="Store declaration. The released server's GET answers the default (empty) one whatever was stored."
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    triggers: Annotated[
-        List[cron_trigger.Trigger],
-        Meta(description="Cron triggers. The released server's GET answers an empty list whatever was stored."),
-    ] = field(default_factory=list[cron_trigger.Trigger])
-    validation_errors: (
-        Annotated[List[str], Meta(description="Why background validation failed; null or empty when it has not.")]
-        | None
-    ) = None
+    validation_errors: List[str] | None = None
+    """Why background validation failed; null or empty when it has not."""
+
+
+NaiveDateTime: TypeAlias = Annotated[
+    str, Meta(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?\\Z(?!\\n)")
+]
+"""A UTC instant written without a zone, as pydantic prints a naive datetime (2025-01-01T00:00:00 or 2025-01-01T00:00:00.123000)."""

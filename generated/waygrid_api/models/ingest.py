@@ -6,16 +6,22 @@ from typing import Annotated, Any, TypeAlias
 
 from msgspec import UNSET, Meta, Struct, UnsetType, field
 
-from . import traversal_spec
-
-TraversalId: TypeAlias = Annotated[
-    str, Meta(description="A ULID: 26 characters of Crockford base32.", pattern="^[0-7][0-9A-HJKMNP-TV-Z]{25}$(?!\\n)")
-]
+from .traversal_spec import Spec
 
 
-DagHash: TypeAlias = Annotated[
-    str, Meta(description="The compiled DAG's hash: 16 lowercase hex digits.", pattern="^[0-9a-f]{16}$(?!\\n)")
-]
+class IngestRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """The body of POST /v1/ingest: a traversal spec and, when given, the payload the first nodes receive."""
+
+    graph: Spec
+    payload: Any | UnsetType = UNSET
+    """Any JSON value. Left out when the caller gives none."""
+
+
+class IngestResponse(Struct, frozen=True, kw_only=True):
+    """200: the traversal was compiled and accepted."""
+
+    traversal_id: TraversalId = field(name="traversalId")
+    dag_hash: DagHash = field(name="dagHash")
 
 
 class IngestError(Struct, frozen=True, kw_only=True):
@@ -34,22 +40,13 @@ class ServiceInfo(Struct, frozen=True, kw_only=True):
     region: str | UnsetType = UNSET
     address: str | UnsetType = UNSET
     started_at: str | UnsetType = field(name="startedAt", default=UNSET)
-    uptime: (
-        Annotated[Any, Meta(description="As the server reports it; its type is not documented upstream.")] | UnsetType
-    ) = UNSET
+    uptime: Any | UnsetType = UNSET
+    """As the server reports it; its type is not documented upstream."""
 
 
-class IngestResponse(Struct, frozen=True, kw_only=True):
-    """200: the traversal was compiled and accepted."""
-
-    traversal_id: TraversalId = field(name="traversalId")
-    dag_hash: DagHash = field(name="dagHash")
+TraversalId: TypeAlias = Annotated[str, Meta(pattern="^[0-7][0-9A-HJKMNP-TV-Z]{25}\\Z(?!\\n)")]
+"""A ULID: 26 characters of Crockford base32."""
 
 
-class IngestRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """The body of POST /v1/ingest: a traversal spec and, when given, the payload the first nodes receive."""
-
-    graph: traversal_spec.Spec
-    payload: Annotated[Any, Meta(description="Any JSON value. Left out when the caller gives none.")] | UnsetType = (
-        UNSET
-    )
+DagHash: TypeAlias = Annotated[str, Meta(pattern="^[0-9a-f]{16}\\Z(?!\\n)")]
+"""The compiled DAG's hash: 16 lowercase hex digits."""

@@ -2,34 +2,65 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Dict, List, TypeAlias, Union
+from typing import Annotated, Any, Dict, List, TypeAlias
 
 from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 from waygrid_api.duration import Duration
 from waygrid_api.timestamp import Timestamp
 
-OptionalDuration: TypeAlias = Annotated[Duration, Meta(description="Absent and null both mean no timeout.")] | None
+
+class Spec(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A Waygrid traversal spec, exactly as the ingest server's codec decodes it (see README.md for the upstream commit and every deliberate difference)."""
+
+    entry_points: Annotated[List[Node], Meta(min_length=1)] = field(name="entryPoints")
+    repeat_policy: RepeatPolicy = field(name="repeatPolicy")
 
 
-Label: TypeAlias = (
-    Annotated[str, Meta(description="A display name. Absent and null both mean none.", max_length=64)] | None
-)
+class StandardNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="standard"):
+    """A linear step with optional continuations."""
+
+    address: Address
+    retry_policy: RetryPolicy = field(name="retryPolicy")
+    delivery_strategy: DeliveryStrategy = field(name="deliveryStrategy")
+    parameters: Parameters | UnsetType = UNSET
+    on_success: OptionalNode | UnsetType = field(name="onSuccess", default=UNSET)
+    on_failure: OptionalNode | UnsetType = field(name="onFailure", default=UNSET)
+    on_conditions: ConditionalEdges | UnsetType = field(name="onConditions", default=UNSET)
+    label: Label | UnsetType = UNSET
 
 
-JoinNodeId: TypeAlias = Annotated[str, Meta(description="Pairs a fork with its join.", min_length=1)]
+class ForkNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="fork"):
+    """Fans out to two or more named branches; each branch must end in a copy of the matching join."""
+
+    address: Address
+    retry_policy: RetryPolicy = field(name="retryPolicy")
+    delivery_strategy: DeliveryStrategy = field(name="deliveryStrategy")
+    parameters: Parameters | UnsetType = UNSET
+    branches: Annotated[Dict[str, Node], Meta(min_length=2, max_length=256)]
+    join_node_id: JoinNodeId = field(name="joinNodeId")
+    label: Label | UnsetType = UNSET
 
 
-Address: TypeAlias = Annotated[
-    str,
-    Meta(
-        description="waygrid://<component>/<service>. The trailing (?!\\n) keeps Python's $ from accepting a final newline.",
-        pattern="^waygrid://(origin|processor|destination|system)/[a-z0-9-]+$(?!\\n)",
-    ),
-]
+class JoinNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="join"):
+    """Fans in the branches of the fork with the same joinNodeId."""
+
+    address: Address
+    retry_policy: RetryPolicy = field(name="retryPolicy")
+    delivery_strategy: DeliveryStrategy = field(name="deliveryStrategy")
+    parameters: Parameters | UnsetType = UNSET
+    join_node_id: JoinNodeId = field(name="joinNodeId")
+    strategy: JoinStrategy
+    timeout: OptionalDuration | UnsetType = UNSET
+    on_success: OptionalNode | UnsetType = field(name="onSuccess", default=UNSET)
+    on_failure: OptionalNode | UnsetType = field(name="onFailure", default=UNSET)
+    on_timeout: OptionalNode | UnsetType = field(name="onTimeout", default=UNSET)
+    label: Label | UnsetType = UNSET
 
 
-MaxRetries: TypeAlias = Annotated[int, Meta(ge=0, le=2147483647)]
+class ConditionalEdge(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    condition: Condition
+    to: Node
 
 
 class NoRetry(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="None"):
@@ -155,9 +186,34 @@ class AlwaysCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=T
     pass
 
 
-JsonPointer: TypeAlias = Annotated[
-    str, Meta(description="An RFC 6901 JSON pointer into the node's output.", pattern="^(/([^~/]|~[01])*)*$")
-]
+class NotCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Not"):
+    cond: Condition
+
+
+class AndCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="And"):
+    all: List[Condition]
+
+
+class OrCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Or"):
+    any: List[Condition]
+
+
+class JsonExistsCondition(
+    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="JsonExists"
+):
+    """In the upstream docs' schema; the current server build's codec rejects it."""
+
+    pointer: JsonPointer
+
+
+class JsonEqualsCondition(
+    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="JsonEquals"
+):
+    """In the upstream docs' schema; the current server build's codec rejects it."""
+
+    pointer: JsonPointer
+    value: Any
+    """Any JSON value, null included."""
 
 
 class StringParameter(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="StringVal"):
@@ -176,12 +232,52 @@ class BoolParameter(Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tru
     value: bool
 
 
+class SecretParameter(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Secret"):
+    """A reference to a secret resolved by the server at run time; the secret itself never travels in a spec."""
+
+    ref: SecretRef
+
+
 class SecretRef(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    path: Annotated[str, Meta(description="Where the secret lives, for example tenant-id/category/name.", min_length=1)]
-    field_: Annotated[str, Meta(description="One field of a structured secret.")] | None | UnsetType = field(
-        name="field", default=UNSET
-    )
-    version: Annotated[str, Meta(description="An opaque version string of the secret.")] | None | UnsetType = UNSET
+    path: Annotated[str, Meta(min_length=1)]
+    """Where the secret lives, for example tenant-id/category/name."""
+    field_: str | None | UnsetType = field(name="field", default=UNSET)
+    """One field of a structured secret."""
+    version: str | None | UnsetType = UNSET
+    """An opaque version string of the secret."""
+
+
+Node: TypeAlias = StandardNode | ForkNode | JoinNode
+"""A node of the traversal DAG. The discriminator values are lowercase."""
+
+
+OptionalNode: TypeAlias = Node | None
+"""A continuation: absent and null both mean none."""
+
+
+OptionalDuration: TypeAlias = Duration | None
+"""Absent and null both mean no timeout."""
+
+
+ConditionalEdges: TypeAlias = List[ConditionalEdge] | None
+"""Routes checked before onSuccess; absent and null both mean none."""
+
+
+Label: TypeAlias = Annotated[str, Meta(max_length=64)] | None
+"""A display name. Absent and null both mean none."""
+
+
+JoinNodeId: TypeAlias = Annotated[str, Meta(min_length=1)]
+"""Pairs a fork with its join."""
+
+
+Address: TypeAlias = Annotated[
+    str, Meta(pattern="^waygrid://(origin|processor|destination|system)/[a-z0-9\\-]+\\Z(?!\\n)")
+]
+"""waygrid://<component>/<service>. The trailing (?!\\n) keeps Python's $ from accepting a final newline."""
+
+
+MaxRetries: TypeAlias = Annotated[int, Meta(ge=0, le=2147483647)]
 
 
 RetryPolicy: TypeAlias = (
@@ -205,123 +301,17 @@ RepeatPolicy: TypeAlias = NoRepeat | RepeatIndefinitely | RepeatTimes | RepeatUn
 JoinStrategy: TypeAlias = AndJoin | OrJoin | QuorumJoin
 
 
-class JsonExistsCondition(
-    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="JsonExists"
-):
-    """In the upstream docs' schema; the current server build's codec rejects it."""
-
-    pointer: JsonPointer
+Condition: TypeAlias = (
+    AlwaysCondition | NotCondition | AndCondition | OrCondition | JsonExistsCondition | JsonEqualsCondition
+)
 
 
-class JsonEqualsCondition(
-    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="JsonEquals"
-):
-    """In the upstream docs' schema; the current server build's codec rejects it."""
-
-    pointer: JsonPointer
-    value: Annotated[Any, Meta(description="Any JSON value, null included.")]
-
-
-class SecretParameter(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Secret"):
-    """A reference to a secret resolved by the server at run time; the secret itself never travels in a spec."""
-
-    ref: SecretRef
+JsonPointer: TypeAlias = Annotated[str, Meta(pattern="^(/([^\\~/]|~[01])*)*\\Z")]
+"""An RFC 6901 JSON pointer into the node's output."""
 
 
 ParameterValue: TypeAlias = StringParameter | IntParameter | FloatParameter | BoolParameter | SecretParameter
 
 
-Parameters: TypeAlias = (
-    Annotated[Dict[str, ParameterValue], Meta(description="Named node parameters. Absent and null both mean none.")]
-    | None
-)
-
-
-class Spec(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """A Waygrid traversal spec, exactly as the ingest server's codec decodes it (see README.md for the upstream commit and every deliberate difference)."""
-
-    entry_points: Annotated[List[Node], Meta(min_length=1)] = field(name="entryPoints")
-    repeat_policy: RepeatPolicy = field(name="repeatPolicy")
-
-
-Node: TypeAlias = Annotated[
-    Union["StandardNode", "ForkNode", "JoinNode"],
-    Meta(description="A node of the traversal DAG. The discriminator values are lowercase."),
-]
-
-
-class StandardNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="standard"):
-    """A linear step with optional continuations."""
-
-    address: Address
-    retry_policy: RetryPolicy = field(name="retryPolicy")
-    delivery_strategy: DeliveryStrategy = field(name="deliveryStrategy")
-    parameters: Parameters | UnsetType = UNSET
-    on_success: OptionalNode | UnsetType = field(name="onSuccess", default=UNSET)
-    on_failure: OptionalNode | UnsetType = field(name="onFailure", default=UNSET)
-    on_conditions: ConditionalEdges | UnsetType = field(name="onConditions", default=UNSET)
-    label: Label | UnsetType = UNSET
-
-
-class ForkNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="fork"):
-    """Fans out to two or more named branches; each branch must end in a copy of the matching join."""
-
-    address: Address
-    retry_policy: RetryPolicy = field(name="retryPolicy")
-    delivery_strategy: DeliveryStrategy = field(name="deliveryStrategy")
-    branches: Annotated[Dict[str, Node], Meta(max_length=256, min_length=2)]
-    join_node_id: JoinNodeId = field(name="joinNodeId")
-    parameters: Parameters | UnsetType = UNSET
-    label: Label | UnsetType = UNSET
-
-
-class JoinNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="join"):
-    """Fans in the branches of the fork with the same joinNodeId."""
-
-    address: Address
-    retry_policy: RetryPolicy = field(name="retryPolicy")
-    delivery_strategy: DeliveryStrategy = field(name="deliveryStrategy")
-    join_node_id: JoinNodeId = field(name="joinNodeId")
-    strategy: JoinStrategy
-    parameters: Parameters | UnsetType = UNSET
-    timeout: OptionalDuration | UnsetType = UNSET
-    on_success: OptionalNode | UnsetType = field(name="onSuccess", default=UNSET)
-    on_failure: OptionalNode | UnsetType = field(name="onFailure", default=UNSET)
-    on_timeout: OptionalNode | UnsetType = field(name="onTimeout", default=UNSET)
-    label: Label | UnsetType = UNSET
-
-
-OptionalNode: TypeAlias = Annotated[Node, Meta(description="A continuation: absent and null both mean none.")] | None
-
-
-ConditionalEdges: TypeAlias = Union[
-    Annotated[
-        List["ConditionalEdge"], Meta(description="Routes checked before onSuccess; absent and null both mean none.")
-    ],
-    None,
-]
-"""
-Routes checked before onSuccess; absent and null both mean none.
-"""
-
-
-class ConditionalEdge(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    condition: Condition
-    to: Node
-
-
-Condition: TypeAlias = Union[
-    AlwaysCondition, "NotCondition", "AndCondition", "OrCondition", JsonExistsCondition, JsonEqualsCondition
-]
-
-
-class NotCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Not"):
-    cond: Condition
-
-
-class AndCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="And"):
-    all: List[Condition]
-
-
-class OrCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Or"):
-    any: List[Condition]
+Parameters: TypeAlias = Dict[str, ParameterValue] | None
+"""Named node parameters. Absent and null both mean none."""
