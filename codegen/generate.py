@@ -23,7 +23,8 @@ from typing import Any
 
 import jinja2
 from models import ApiModels, FieldDef, ModuleDef
-from schema_files import CodegenError, SchemaFiles, module_name
+from schema_files import CodegenError, Location, SchemaFiles, module_name
+from schema_types import combined_pattern, load_formats, python_pattern
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "codegen" / "templates"
@@ -122,6 +123,19 @@ def custom_type_defs(api: Api) -> dict[str, tuple[Path, dict[str, Any]]]:
     return found
 
 
+def custom_type_pattern(path: Path, body: dict[str, Any]) -> str:
+    """The Python pattern a custom type's parser checks: the schema's ECMA-262 pattern and its format, if any."""
+    name = body["x-python-import"]["module"].rsplit(".", 1)[-1]
+    where = Location(f"spec/{path.parent.name}/{path.name}", f"/$defs/{name}")
+    patterns = [python_pattern(body["pattern"], where.child("pattern"))]
+    if "format" in body:
+        formats = load_formats()
+        if body["format"] not in formats:
+            raise where.child("format").error(f"format {body['format']!r} is not one of {sorted(formats)}")
+        patterns.append(python_pattern(formats[body["format"]], where.child("format")))
+    return combined_pattern(patterns, where)
+
+
 def generate_custom_types(api: Api, package_dir: Path, env: jinja2.Environment) -> list[dict[str, str]]:
     defs = custom_type_defs(api)
     if set(defs) != set(api.custom_types):
@@ -134,7 +148,7 @@ def generate_custom_types(api: Api, package_dir: Path, env: jinja2.Environment) 
             f"{api.name}/{module}.py.jinja",
             package_dir / f"{module}.py",
             f"spec/{api.name}/{path.name} ($defs x-python-import {module})",
-            pattern=body["pattern"],
+            pattern=custom_type_pattern(path, body),
             units=body.get("x-duration-units", {}),
         )
         codec_types.append(

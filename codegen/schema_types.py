@@ -126,7 +126,8 @@ def combined_pattern(patterns: list[str], where: Location) -> str:
         return patterns[0]
     if any(re.search(r"\\[1-9]|\(\?P=", pattern) for pattern in patterns):
         raise where.error("a pattern with backreferences cannot be combined with a format")
-    return "\\A" + "".join(f"(?=[\\s\\S]*?(?:{pattern}))" for pattern in patterns)
+    anywhere = "[\\s\\S]*?"
+    return "\\A" + "".join(f"(?={'' if p.startswith('^') else anywhere}(?:{p}))" for p in patterns)
 
 
 def number_bounds(schema: dict[str, Any], kind: str, where: Location) -> dict[str, Any]:

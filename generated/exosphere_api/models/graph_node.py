@@ -19,8 +19,7 @@ class GraphNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """One node of a graph template as the SDK sends it in an upsert body (and as the server echoes it back); the 400-layer graph rules live in the SDK's local validator, not here."""
 
     node_name: Annotated[
-        str,
-        Meta(pattern="[^\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"),
+        str, Meta(pattern="[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]")
     ]
     """Class name of a node registered by some runtime; must hold a non-whitespace character."""
     namespace: str
@@ -28,7 +27,7 @@ class GraphNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     identifier: Annotated[
         str,
         Meta(
-            pattern="^(?![\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]*store[\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]*\\Z)[\\s\\S]*[^\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+            pattern="^(?![\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*store[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*\\Z)[\\s\\S]*[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
         ),
     ]
     """Name of this node inside the graph: non-blank and not the reserved word store (compared after trimming)."""
@@ -39,7 +38,7 @@ class GraphNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
             Annotated[
                 str,
                 Meta(
-                    pattern="[^\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+                    pattern="[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
                 ),
             ]
         ]
@@ -55,8 +54,7 @@ class Unites(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Join point: the node runs once the named node's descendants are finished according to the strategy."""
 
     identifier: Annotated[
-        str,
-        Meta(pattern="[^\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"),
+        str, Meta(pattern="[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]")
     ]
     """Identifier of the node whose subtree is awaited; must hold a non-whitespace character."""
     strategy: UnitesStrategy = UnitesStrategy.ALL_SUCCESS

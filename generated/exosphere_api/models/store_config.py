@@ -19,7 +19,7 @@ class StoreConfig(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True)
 StoreKey: TypeAlias = Annotated[
     str,
     Meta(
-        pattern="^[^.]*[^.\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff][^.]*\\Z"
+        pattern="^[^.]*[^.\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^.]*\\Z"
     ),
 ]
 """A store key: at least one non-whitespace character and no '.' anywhere (the model trims it before comparing)."""
