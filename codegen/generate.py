@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from models import ApiModels, FieldDef, ModuleDef
+from models import ApiModels, FieldDef
+from operations import OperationsPlan
 from schema_files import CodegenError, Location, SchemaFiles, module_name
 from schema_types import combined_pattern, load_formats, python_pattern
 
@@ -62,9 +63,11 @@ def schema_files(api: Api) -> list[Path]:
     return sorted(api.spec_dir.glob("*.schema.json"))
 
 
-def generate_models(api: Api, package_dir: Path, env: jinja2.Environment) -> list[ModuleDef]:
-    """One module per schema file, from the schemas alone (see models.py for every rule)."""
-    modules = ApiModels(SchemaFiles(api.spec_dir, f"spec/{api.name}")).build()
+def generate_models(api: Api, package_dir: Path, env: jinja2.Environment, files: SchemaFiles,
+                    inline: list[tuple[Location, str]]) -> ApiModels:  # fmt: skip
+    """One module per schema file, and one for the OpenAPI document's inline schemas (see models.py)."""
+    models = ApiModels(files)
+    modules = models.build(inline)
     models_dir = package_dir / "models"
     models_dir.mkdir()
     for module in modules:
@@ -75,7 +78,7 @@ def generate_models(api: Api, package_dir: Path, env: jinja2.Environment) -> lis
     if any(module.uses_checks for module in modules):
         render(env, "common/checks.py.jinja", package_dir / "_checks.py", f"spec/{api.name}/*.schema.json",
                api=api.name, package=api.package)  # fmt: skip
-    return modules
+    return models
 
 
 def jinja_env() -> jinja2.Environment:
@@ -157,36 +160,6 @@ def generate_custom_types(api: Api, package_dir: Path, env: jinja2.Environment) 
     return codec_types
 
 
-def resolve_component(api: Api, openapi: dict[str, Any], ref: str) -> tuple[str, str]:
-    """`#/components/schemas/X` -> (models module, class name), following the component's ref into a schema file."""
-    target = openapi["components"]["schemas"][ref.removeprefix("#/components/schemas/")]["$ref"]
-    file_name, _, pointer = target.partition("#")
-    schema = json.loads((api.spec_dir / file_name).read_text(encoding="utf-8"))
-    class_name = pointer.rsplit("/", 1)[-1] if pointer else schema["title"]
-    return module_name(api.spec_dir / file_name), class_name
-
-
-def local_ref(openapi: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
-    """Follow a `#/components/...` reference inside the OpenAPI document itself."""
-    while "$ref" in item and item["$ref"].startswith("#/"):
-        node: Any = openapi
-        for key in item["$ref"][2:].split("/"):
-            node = node[key]
-        item = node
-    return item
-
-
-def json_ref(content: dict[str, Any] | None) -> str | None:
-    if not content:
-        return None
-    ref: str = content["application/json"]["schema"]["$ref"]
-    return ref
-
-
-def constant_name(operation_id: str) -> str:
-    return operation_id.upper()
-
-
 def api_profile(api: Api, openapi: dict[str, Any]) -> dict[str, str | None]:
     """The transport facts of an OpenAPI document: its one security scheme and its `x-*-header` extensions."""
     declared = openapi.get("components", {}).get("securitySchemes", {})
@@ -209,52 +182,9 @@ def api_profile(api: Api, openapi: dict[str, Any]) -> dict[str, str | None]:
     }
 
 
-def generate_operations(api: Api, package_dir: Path, env: jinja2.Environment) -> None:
-    openapi_path = api.spec_dir / "openapi.json"
-    openapi = json.loads(openapi_path.read_text(encoding="utf-8"))
-    imports: dict[str, set[str]] = {}
-    operations = []
-
-    def use(ref: str) -> str:
-        module, cls = resolve_component(api, openapi, ref)
-        imports.setdefault(module, set()).add(cls)
-        return cls
-
-    for path, item in openapi["paths"].items():
-        shared_params = item.get("parameters", [])
-        for method in ("get", "put", "post", "patch", "delete"):
-            if method not in item:
-                continue
-            op = item[method]
-            declared = [local_ref(openapi, p) for p in shared_params + op.get("parameters", [])]
-            params = {p["name"]: p for p in declared if p["in"] == "path"}
-            ordered = [params[name] for name in re.findall(r"{(\w+)}", path)]
-            success = sorted(int(code) for code in op["responses"] if code.startswith("2"))
-            success_refs = {json_ref(op["responses"][str(code)].get("content")) for code in success}
-            if len(success_refs) != 1 or None in success_refs:
-                raise SystemExit(f"{op['operationId']}: every 2xx response must share one JSON schema")
-            body_ref = json_ref(op.get("requestBody", {}).get("content"))
-            errors = [
-                (int(code), use(ref))
-                for code, response in sorted(op["responses"].items())
-                if not code.startswith("2") and (ref := json_ref(response.get("content")))
-            ]
-            operations.append(
-                {
-                    "id": op["operationId"],
-                    "constant": constant_name(op["operationId"]),
-                    "method": method.upper(),
-                    "path": path,
-                    "summary": op["summary"],
-                    "path_params": [
-                        {"name": p["name"], "default": p.get("schema", {}).get("default")} for p in ordered
-                    ],
-                    "body": use(body_ref) if body_ref else None,
-                    "response": use(success_refs.pop()),  # type: ignore[arg-type]
-                    "success_codes": success,
-                    "errors": errors,
-                }
-            )
+def generate_operations(api: Api, package_dir: Path, env: jinja2.Environment, plan: OperationsPlan,
+                        models: ApiModels, openapi: dict[str, Any]) -> None:  # fmt: skip
+    operations, imports = plan.describe(models, api.package)
     exports = sorted(["API"] + [op["constant"] for op in operations] + [op["id"] for op in operations]
                      + [op["id"] + "_async" for op in operations])  # fmt: skip
     render(
@@ -264,7 +194,7 @@ def generate_operations(api: Api, package_dir: Path, env: jinja2.Environment) ->
         f"spec/{api.name}/openapi.json",
         openapi_path=f"spec/{api.name}/openapi.json",
         package=api.package,
-        imports=sorted((module, sorted(names)) for module, names in imports.items()),
+        imports=imports,
         operations=operations,
         exports=exports,
         profile=api_profile(api, openapi),
@@ -275,11 +205,17 @@ def generate_api(api: Api, out: Path) -> None:
     package_dir = out / api.package
     package_dir.mkdir(parents=True)
     env = jinja_env()
-    generate_models(api, package_dir, env)
+    files = SchemaFiles(api.spec_dir, f"spec/{api.name}")
+    openapi_path = api.spec_dir / "openapi.json"
+    if not openapi_path.exists():
+        raise CodegenError(f"spec/{api.name}/openapi.json", "", "every API needs an OpenAPI document")
+    openapi = files.add("openapi.json", openapi_path)
+    plan = OperationsPlan(openapi, files, files.shown("openapi.json"))
+    models = generate_models(api, package_dir, env, files, plan.name_inline())
     codec_types = generate_custom_types(api, package_dir, env)
     render(env, "common/codec.py.jinja", package_dir / "codec.py", f"spec/{api.name}/*.schema.json",
            api=api.name, custom_types=codec_types)  # fmt: skip
-    generate_operations(api, package_dir, env)
+    generate_operations(api, package_dir, env, plan, models, openapi)
     render(env, "common/package_init.py.jinja", package_dir / "__init__.py", f"spec/{api.name}/",
            api=api.name, package=api.package)  # fmt: skip
     (package_dir / "py.typed").write_text("", encoding="utf-8")

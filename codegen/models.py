@@ -165,14 +165,17 @@ class ApiModels:
         self.registry = self._registry()
 
     def _registry(self) -> Any:
-        from referencing import Registry, Resource
+        from referencing import Registry
+        from referencing.jsonschema import DRAFT202012
 
-        resources = [(doc.get("$id", f"urn:codegen:{name}"), Resource.from_contents(doc))
+        resources = [(doc.get("$id", f"urn:codegen:{name}"), DRAFT202012.create_resource(doc))
                      for name, doc in self.files.documents.items()]  # fmt: skip
         return Registry().with_resources(resources)
 
-    def build(self) -> list[ModuleDef]:
-        for file_name, document in self.files.documents.items():
+    def build(self, inline: list[tuple[Location, str]] = (), inline_module: str = "openapi") -> list[ModuleDef]:
+        """Every module; `inline` names schemas inside other documents (the OpenAPI one), built into one module."""
+        schema_documents = {n: d for n, d in self.files.documents.items() if n.endswith(".schema.json")}
+        for file_name, document in schema_documents.items():
             module = ModuleDef(module_name(file_name), self.files.shown(file_name))
             self.modules[module.name] = module
             root = self.files.root(file_name)
@@ -182,8 +185,15 @@ class ApiModels:
                 raise root.error("a root schema needs a title: it names the root's Python class")
             for key, body in (document.get("$defs") or {}).items():
                 self._name(root.child("$defs", key), body, key, module)
-        self.tags.collect()
-        for file_name, document in self.files.documents.items():
+        if inline:
+            extra = ModuleDef(inline_module, inline[0][0].file)
+            self.modules[extra.name] = extra
+            for location, name in inline:
+                self._name(location, self.files.at(location), name, extra)
+        self.tags.collect([location for location, _ in inline])
+        for location, _ in inline:
+            self.reference(location, self.modules[inline_module])
+        for file_name, document in schema_documents.items():
             root = self.files.root(file_name)
             locations = ([root] if "title" in document else []) + [
                 root.child("$defs", key) for key in (document.get("$defs") or {})
@@ -216,12 +226,16 @@ class ApiModels:
     def reference(self, location: Location, current: ModuleDef) -> PyType:
         """The type of a named schema, as written in `current` (imported from its own module if elsewhere)."""
         key = str(location)
+        schema = self.files.at(location)
+        if key not in self.named and isinstance(schema, dict) and "$ref" in schema:
+            if set(schema) - ANNOTATIONS - {"$ref"}:
+                raise location.error("$ref beside other keywords: move them into the referenced schema")
+            return self.reference(self.files.resolve(schema["$ref"], location.child("$ref")), current)
         module_of, name = self.named.get(key) or self._unnamed(location)
         here = module_of == current.name
         if not here:
             current.claim(name, key, location)
             current.imports.setdefault(f".{module_of}", set()).add(name)
-        schema = self.files.at(location)
         if is_struct(schema):
             if key not in self.types:
                 self.types[key] = PyType(name, frozenset({"object"}), structs=(name,))

@@ -49,7 +49,12 @@ class SchemaFiles:
         for path in sorted(spec_dir.glob("*.schema.json")):
             self.documents[path.name] = self._read(path)
 
-    def _read(self, path: Path) -> Any:
+    def add(self, name: str, path: Path) -> Any:
+        """Another document whose schemas may be referenced and typed (the OpenAPI document)."""
+        self.documents[name] = self._read(path, schema=False)
+        return self.documents[name]
+
+    def _read(self, path: Path, schema: bool = True) -> Any:
         shown = f"{self.shown_as}/{path.name}"
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
@@ -58,7 +63,7 @@ class SchemaFiles:
         if not isinstance(document, dict):
             raise CodegenError(shown, "", "a schema file must hold a JSON object")
         declared = document.get("$schema")
-        if declared not in (None, "https://json-schema.org/draft/2020-12/schema"):
+        if schema and declared not in (None, "https://json-schema.org/draft/2020-12/schema"):
             raise CodegenError(shown, "/$schema", f"only JSON Schema 2020-12 is supported, not {declared!r}")
         return document
 

@@ -27,9 +27,13 @@ class UnionTags:
         found = self.tags.get(str(location))
         return None if found is None else (found[0], found[1])
 
-    def collect(self) -> None:
+    def collect(self, inline: list[Location]) -> None:
+        """Every union of the schema files, and of the schemas inside other documents at `inline`."""
         for file_name in self.files.documents:
-            self._walk(self.files.root(file_name), self.files.documents[file_name])
+            if file_name.endswith(".schema.json"):
+                self._walk(self.files.root(file_name), self.files.documents[file_name])
+        for location in inline:
+            self._walk(location, self.files.at(location))
 
     def _walk(self, where: Location, schema: Any) -> None:
         if not isinstance(schema, dict):

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import msgspec
 
+from sdkcore.parameters import Parameter
 from sdkcore.settings import check_deadline, check_retries
 
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ class Operation(msgspec.Struct, frozen=True, kw_only=True):
     codec: Codec
     success_status: frozenset[int]
     error_types: Mapping[int, type[Any]]
+    # The type of an error status the document does not list (its `default` response), if it names one.
+    default_error_type: type[Any] | None = None
+    parameters: tuple[Parameter, ...] = ()
 
     def url_path(self, path_params: Mapping[str, str]) -> str:
         """The path with each `{name}` replaced by its value, percent-encoded as one path segment."""

@@ -20,6 +20,7 @@ import msgspec
 
 from sdkcore.errors import APIError, APIStatusError
 from sdkcore.operation import Operation, RequestOptions
+from sdkcore.parameters import request_parts
 from sdkcore.profile import APIProfile
 from sdkcore.redaction import SENSITIVE_HEADERS, RedactingFilter, redact_headers
 from sdkcore.retry import RetryConfig, is_retryable_status, parse_retry_after, retry_delay
@@ -119,9 +120,11 @@ class _TransportBase:
         path_params: Mapping[str, str] | None,
         body: bytes | None,
         options: RequestOptions | None,
+        params: Mapping[str, Any] | None = None,
     ) -> _Call:
-        url = self.base_url + operation.url_path(path_params or {})
-        return _Call(self._settings, operation, url, body, options or RequestOptions())
+        parts = request_parts(operation.operation_id, operation.parameters, {**(path_params or {}), **(params or {})})
+        url = self.base_url + operation.url_path({**(path_params or {}), **parts.path})
+        return _Call(self._settings, operation, url, body, options or RequestOptions(), parts.query, parts.headers)
 
     def decode(self, operation: Operation, response: httpx.Response, type_: type[T]) -> T:
         """Decode a success body into the operation's response model, or raise the decode error naming the path."""
@@ -142,14 +145,22 @@ class _Call:
     """One logical request: the idempotency key, retry budget and deadline every one of its tries shares."""
 
     def __init__(
-        self, settings: _Settings, operation: Operation, url: str, body: bytes | None, options: RequestOptions
+        self,
+        settings: _Settings,
+        operation: Operation,
+        url: str,
+        body: bytes | None,
+        options: RequestOptions,
+        query: list[tuple[str, str]] | None = None,
+        header_params: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = settings
         self.profile = settings.profile
         self.operation = operation
         self.url = url
+        self.query = httpx.QueryParams(tuple(query)) if query else None
         self.body = body
-        self.headers: dict[str, str | Secret] = {"accept": "application/json", **settings.headers}
+        self.headers: dict[str, str | Secret] = {"accept": "application/json", **(header_params or {}), **settings.headers}
         if body is not None:
             self.headers["content-type"] = "application/json"
         extra = {name.lower(): value for name, value in (options.extra_headers or {}).items()}
@@ -190,8 +201,8 @@ class _Call:
             "%s %s (try %d of at most %d) headers=%s", self.operation.method, self.url, self.attempt,
             self.max_retries + 1, redact_headers(headers, self.settings.sensitive),
         )  # fmt: skip
-        return client.build_request(self.operation.method, self.url, headers=headers, content=self.body,
-                                    timeout=timeout)  # fmt: skip
+        return client.build_request(self.operation.method, self.url, params=self.query, headers=headers,
+                                    content=self.body, timeout=timeout)  # fmt: skip
 
     def take(self, chunk: bytes) -> None:
         """One chunk of the answer's body; raises the deadline error once the deadline has passed."""
@@ -335,9 +346,10 @@ class SyncTransport(_TransportBase):
         path_params: Mapping[str, str] | None = None,
         body: bytes | None = None,
         options: RequestOptions | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
         """Send one call, retrying as configured; the success response, or the API's typed error."""
-        call = self._call(operation, path_params, body, options)
+        call = self._call(operation, path_params, body, options, params)
         while True:
             try:
                 answer: httpx.Response | Exception = self._try(call)
@@ -393,9 +405,10 @@ class AsyncTransport(_TransportBase):
         path_params: Mapping[str, str] | None = None,
         body: bytes | None = None,
         options: RequestOptions | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
         """Send one call, retrying as configured; the success response, or the API's typed error."""
-        call = self._call(operation, path_params, body, options)
+        call = self._call(operation, path_params, body, options, params)
         while True:
             try:
                 left = call.left()
@@ -481,7 +494,7 @@ def _without_userinfo(url: str) -> str:
 
 
 def _error_body(operation: Operation, status: int, text: str) -> Any:
-    error_type = operation.error_types.get(status)
+    error_type = operation.error_types.get(status, operation.default_error_type)
     if error_type is None:
         return None
     try:

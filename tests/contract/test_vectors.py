@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-import jsonschema
 import msgspec
 import pytest
 
+from tests.contract.ecma import ecma_validator
 from tests.contract.vectors import (
+    FORMATS,
     MINIMUM_CASES,
     VECTORS,
     Case,
@@ -28,7 +29,7 @@ CASES = list(load_cases())
 def test_vector_files_match_their_format() -> None:
     format_schema = json.loads((VECTORS / "vector-file.schema.json").read_text(encoding="utf-8"))
     for path in vector_files():
-        jsonschema.Draft202012Validator(format_schema).validate(json.loads(path.read_text(encoding="utf-8")))
+        ecma_validator(format_schema, FORMATS).validate(json.loads(path.read_text(encoding="utf-8")))
 
 
 def test_case_names_are_unique_per_api() -> None:

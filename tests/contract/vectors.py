@@ -11,13 +11,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import msgspec
-from referencing import Registry, Resource
+from jsonschema.exceptions import ValidationError
+from referencing import Registry
+
+from tests.contract.ecma import ecma_validator, registry_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec"
 VECTORS = SPEC / "vectors"
+FORMATS = SPEC / "formats.json"
 MINIMUM_CASES = {"waygrid": 40, "exosphere": 25}
 
 _AT_PATH = re.compile(r" - at `(?:key` in `)?(\$[^`]*)`$")
@@ -64,11 +67,7 @@ def load_cases() -> Iterator[Case]:
 
 @cache
 def registry() -> Registry:
-    resources = []
-    for path in sorted(SPEC.glob("*/*.schema.json")):
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        resources.append((schema["$id"], Resource.from_contents(schema)))
-    return Registry().with_resources(resources)
+    return registry_of(sorted(SPEC.glob("*/*.schema.json")))
 
 
 @cache
@@ -79,12 +78,9 @@ def schema_id(relative: str) -> str:
 
 
 @cache
-def validator(relative: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(
-        {"$ref": schema_id(relative)},
-        registry=registry(),
-        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-    )
+def validator(relative: str) -> Any:
+    """ECMA-262 patterns, the formats of spec/formats.json: see spec/vectors/README.md."""
+    return ecma_validator({"$ref": schema_id(relative)}, FORMATS, registry())
 
 
 def json_path(parts: Any) -> str:
@@ -98,9 +94,15 @@ def schema_error_paths(document: Any, relative: str) -> list[str]:
     pending = list(validator(relative).iter_errors(document))
     while pending:
         error = pending.pop()
-        found.append(json_path(error.absolute_path))
+        found.append(json_path(error_location(error)))
         pending.extend(error.context or ())
     return found
+
+
+def error_location(error: ValidationError) -> list[Any]:
+    """Where the vectors place a jsonschema error: repeated items at the object holding the array, as the models do."""
+    parts = list(error.absolute_path)
+    return parts[:-1] if error.validator == "uniqueItems" else parts
 
 
 def model_type(model: str) -> Any:

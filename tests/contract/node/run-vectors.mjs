@@ -5,7 +5,9 @@
 // and a list of documents that must be accepted or rejected. This script checks
 // the same vectors with ajv (JSON Schema 2020-12, strict mode) so that the
 // schemas, and not only the Python models generated from them, are exercised by
-// an independent validator.
+// an independent validator. The rules it follows (formats, patterns, x-
+// keywords, discriminator, where an error points) are those of
+// spec/vectors/README.md; self-test.mjs runs first.
 //
 // Usage: node run-vectors.mjs [VECTORS_DIR]   (default: <repo>/spec/vectors)
 
@@ -14,7 +16,12 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
+
+import { errorPath } from "./locations.mjs";
+import {
+  SchemaError, collectAnnotationKeywords, prepareForAjv, readFormats, registerAnnotations, registerFormats,
+} from "./schemas.mjs";
+import { runSelfTest } from "./self-test.mjs";
 
 // Documented minimum number of cases per API; fewer is a failure.
 const MIN_CASES = Object.freeze({ waygrid: 40, exosphere: 25 });
@@ -26,6 +33,7 @@ const REPO_ROOT = resolve(SCRIPT_DIR, "..", "..", "..");
 const SPEC_DIR = join(REPO_ROOT, "spec");
 const DEFAULT_VECTORS_DIR = join(SPEC_DIR, "vectors");
 const VECTOR_FILE_SCHEMA = join(DEFAULT_VECTORS_DIR, "vector-file.schema.json");
+const FORMATS_FILE = join(SPEC_DIR, "formats.json");
 
 // ---------------------------------------------------------------------------
 // Small helpers
@@ -65,12 +73,6 @@ function sortedEntries(dir, predicate) {
     .sort();
 }
 
-function jsonType(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "array";
-  return typeof value; // object, string, number, boolean
-}
-
 function formatAjvErrors(errors) {
   return (errors ?? [])
     .map((e) => {
@@ -78,41 +80,6 @@ function formatAjvErrors(errors) {
       return `${e.instancePath || "(root)"} [${e.keyword}] ${e.message}${params}`;
     })
     .join("; ");
-}
-
-// ---------------------------------------------------------------------------
-// Custom annotation keywords (x-...)
-
-// Keywords whose value is a map of name -> subschema.
-const SCHEMA_MAP_KEYWORDS = new Set(["$defs", "definitions", "properties", "patternProperties", "dependentSchemas"]);
-// Keywords whose value is an array of subschemas.
-const SCHEMA_ARRAY_KEYWORDS = new Set(["allOf", "anyOf", "oneOf", "prefixItems"]);
-// Keywords whose value is a single subschema.
-const SCHEMA_KEYWORDS = new Set([
-  "items", "additionalItems", "additionalProperties", "contains", "not", "if", "then", "else",
-  "propertyNames", "unevaluatedItems", "unevaluatedProperties", "contentSchema",
-]);
-
-// Walks a schema, visiting only schema positions (never enum/const/default
-// values or the contents of x- annotations), and records every x- keyword with
-// the JSON types of the values it is given.
-function collectAnnotationKeywords(schema, found) {
-  if (schema === null || typeof schema !== "object" || Array.isArray(schema)) return;
-  for (const [key, value] of Object.entries(schema)) {
-    if (key.startsWith("x-")) {
-      if (!found.has(key)) found.set(key, new Set());
-      const t = jsonType(value);
-      found.get(key).add(t);
-      if (t === "number" && Number.isInteger(value)) found.get(key).add("integer");
-    } else if (SCHEMA_MAP_KEYWORDS.has(key) && value && typeof value === "object") {
-      for (const sub of Object.values(value)) collectAnnotationKeywords(sub, found);
-    } else if (SCHEMA_ARRAY_KEYWORDS.has(key) && Array.isArray(value)) {
-      for (const sub of value) collectAnnotationKeywords(sub, found);
-    } else if (SCHEMA_KEYWORDS.has(key)) {
-      if (Array.isArray(value)) for (const sub of value) collectAnnotationKeywords(sub, found);
-      else collectAnnotationKeywords(value, found);
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -128,73 +95,20 @@ function loadSpecSchemas() {
       if (typeof schema.$id !== "string" || !/^[a-z][a-z0-9+.-]*:/i.test(schema.$id)) {
         throw new Fatal(`${rel(file)}: needs an absolute $id`);
       }
-      schemas.push({ file, relPath: `${api}/${name}`, schema });
+      // Discriminator mappings checked against their unions, then removed.
+      schemas.push({ file, relPath: `${api}/${name}`, schema: prepareForAjv(schema, rel(file)) });
     }
   }
   return schemas;
 }
 
-function makeAjv(options, annotationKeywords) {
+// An ajv that knows exactly the formats of spec/formats.json (any other is a
+// strict-mode "unknown format") and the x- keywords as annotations.
+function makeAjv(options, formats, annotationKeywords) {
   const ajv = new Ajv2020({ ...options });
-  addFormats(ajv);
-  for (const [keyword, types] of annotationKeywords) {
-    // No code/validate: an annotation-only keyword that ajv accepts in strict mode.
-    ajv.addKeyword({ keyword, schemaType: [...types].sort() });
-  }
+  registerFormats(ajv, formats);
+  registerAnnotations(ajv, annotationKeywords);
   return ajv;
-}
-
-// ---------------------------------------------------------------------------
-// instancePath (JSON pointer) -> the vectors' JSONPath spelling
-
-function pointerSegments(pointer) {
-  if (pointer === "") return [];
-  if (!pointer.startsWith("/")) throw new Error(`not a JSON pointer: ${pointer}`);
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
-
-// Numeric segments become [n] only when the value they index is an array.
-function pointerToJsonPath(pointer, document) {
-  let path = "$";
-  let node = document;
-  for (const segment of pointerSegments(pointer)) {
-    if (Array.isArray(node)) {
-      path += `[${segment}]`;
-      node = node[Number(segment)];
-    } else {
-      path += `.${segment}`;
-      node = node !== null && typeof node === "object" ? node[segment] : undefined;
-    }
-  }
-  return path;
-}
-
-// Where an ajv error points, in the vectors' spelling.
-function errorPath(error, document) {
-  const path = pointerToJsonPath(error.instancePath, document);
-  // A bad union tag is reported on the tag member itself; a missing tag is a
-  // missing member, reported (like `required`) on the object that lacks it.
-  if (error.keyword === "discriminator" && typeof error.params?.tag === "string") {
-    const holder = valueAt(error.instancePath, document);
-    const present = holder !== null && typeof holder === "object" && !Array.isArray(holder)
-      && Object.prototype.hasOwnProperty.call(holder, error.params.tag);
-    return present ? `${path}.${error.params.tag}` : path;
-  }
-  // required / additionalProperties / propertyNames: ajv already reports the
-  // object holding the member, which is what the vectors expect.
-  return path;
-}
-
-function valueAt(pointer, document) {
-  let node = document;
-  for (const segment of pointerSegments(pointer)) {
-    if (node === null || typeof node !== "object") return undefined;
-    node = Array.isArray(node) ? node[Number(segment)] : node[segment];
-  }
-  return node;
 }
 
 // ---------------------------------------------------------------------------
@@ -271,23 +185,26 @@ function main() {
   const vectorsDir = process.argv[2] ? resolve(process.cwd(), process.argv[2]) : DEFAULT_VECTORS_DIR;
   if (!isDir(vectorsDir)) throw new Fatal(`vectors directory not found: ${vectorsDir}`);
 
+  const selfTestFailures = runSelfTest();
+  if (selfTestFailures.length > 0) {
+    throw new Fatal(`self-test failed (node self-test.mjs):\n  ${selfTestFailures.join("\n  ")}`);
+  }
+  console.log("self-test: ok");
+
+  const formats = readFormats(readJson(FORMATS_FILE), rel(FORMATS_FILE));
+
   // The vector-file format itself, checked with its own ajv instances.
   const vectorFileSchema = readJson(VECTOR_FILE_SCHEMA);
-  const formatCompiler = new Compiler((options) => {
-    const instance = new Ajv2020(options);
-    addFormats(instance);
-    return instance;
-  });
+  const formatCompiler = new Compiler((options) => makeAjv(options, formats, new Map()));
   const format = formatCompiler.compile("vector-file", rel(VECTOR_FILE_SCHEMA), (a) => a.compile(vectorFileSchema));
   if (!format.validate) throw new Fatal(`${rel(VECTOR_FILE_SCHEMA)}: ${format.error}`);
   const validateVectorFile = format.validate;
 
   // The API schemas.
   const specSchemas = loadSpecSchemas();
-  const annotationKeywords = new Map();
-  for (const { schema } of specSchemas) collectAnnotationKeywords(schema, annotationKeywords);
+  const annotationKeywords = collectAnnotationKeywords(specSchemas.map(({ schema }) => schema));
   const compiler = new Compiler((options) => {
-    const instance = makeAjv(options, annotationKeywords);
+    const instance = makeAjv(options, formats, annotationKeywords);
     for (const { file, schema } of specSchemas) {
       try {
         instance.addSchema(schema);
@@ -443,7 +360,7 @@ function main() {
 try {
   process.exitCode = main();
 } catch (err) {
-  if (err instanceof Fatal) {
+  if (err instanceof Fatal || err instanceof SchemaError) {
     console.error(`error: ${err.message}`);
     process.exitCode = 1;
   } else {
