@@ -157,6 +157,7 @@ def generate_custom_types(api: Api, package_dir: Path, env: jinja2.Environment) 
             f"spec/{api.name}/{path.name} ($defs x-python-import {module})",
             pattern=custom_type_pattern(path, body),
             units=body.get("x-duration-units", {}),
+            maximum=body.get("x-maximum-nanoseconds"),
         )
         codec_types.append(
             {"module": f"{api.package}.{module}", "name": body["x-python-import"]["name"], "parse": parse}

@@ -223,20 +223,25 @@ class ApiModels:
         module.claim(name, str(location), location)
         self.named[str(location)] = (module.name, name)
 
-    def reference(self, location: Location, current: ModuleDef) -> PyType:
+    def reference(self, location: Location, current: ModuleDef, *, tagged_ok: bool = True,
+                  referrer: Location | None = None) -> PyType:  # fmt: skip
         """The type of a named schema, as written in `current` (imported from its own module if elsewhere)."""
         key = str(location)
         schema = self.files.at(location)
         if key not in self.named and isinstance(schema, dict) and "$ref" in schema:
             if set(schema) - ANNOTATIONS - {"$ref"}:
                 raise location.error("$ref beside other keywords: move them into the referenced schema")
-            return self.reference(self.files.resolve(schema["$ref"], location.child("$ref")), current)
+            return self.reference(self.files.resolve(schema["$ref"], location.child("$ref")), current,
+                                  tagged_ok=tagged_ok, referrer=referrer)  # fmt: skip
         module_of, name = self.named.get(key) or self._unnamed(location)
         here = module_of == current.name
         if not here:
             current.claim(name, key, location)
             current.imports.setdefault(f".{module_of}", set()).add(name)
         if is_struct(schema):
+            if not tagged_ok and self.tags.of(location) is not None:
+                raise location.error(f"this tagged union variant is referenced on its own at {referrer}: msgspec would "
+                                     "read it there without its tag; reference its union instead")  # fmt: skip
             if key not in self.types:
                 self.types[key] = PyType(name, frozenset({"object"}), structs=(name,))
                 self.pending.append(location)
@@ -296,7 +301,9 @@ class ApiModels:
         module.enums.append(EnumDef(name, base, members, schema.get("description")))
         return PyType(name, frozenset({"string" if base == "str" else "integer"}))
 
-    def type_of(self, where: Location, schema: Any, module: ModuleDef, hint: str, unique_ok: bool = False) -> PyType:
+    def type_of(self, where: Location, schema: Any, module: ModuleDef, hint: str, unique_ok: bool = False,
+                variant: bool = False) -> PyType:  # fmt: skip
+        """The type of `schema`; `variant`: it is a member of a union (where a tagged Struct may appear)."""
         if schema is True:
             return ANY
         if not isinstance(schema, dict):
@@ -306,7 +313,8 @@ class ApiModels:
             extra = set(schema) - ANNOTATIONS - {"$ref"}
             if extra:
                 raise where.error(f"$ref beside {sorted(extra)}: move those keywords into the referenced schema")
-            return self.reference(self.files.resolve(schema["$ref"], where.child("$ref")), module)
+            target = self.files.resolve(schema["$ref"], where.child("$ref"))
+            return self.reference(target, module, tagged_ok=variant, referrer=where)
         if "allOf" in schema:
             parts = schema["allOf"]
             if isinstance(parts, list) and len(parts) == 1 and set(schema) - ANNOTATIONS == {"allOf"}:
@@ -346,7 +354,7 @@ class ApiModels:
         if not isinstance(variants, list) or not variants:
             raise where.child(key).error(f"{key} needs a non-empty list of schemas")
         single = sum(1 for v in variants if v != {"type": "null"}) == 1
-        types = [self.type_of(where.child(key, i), v, module, hint if single else f"{hint}{i}")
+        types = [self.type_of(where.child(key, i), v, module, hint if single else f"{hint}{i}", variant=True)
                  for i, v in enumerate(variants)]  # fmt: skip
         found = union(types, where.child(key), exclusive=key == "oneOf")
         declared = schema.get("type")
@@ -506,7 +514,7 @@ class ApiModels:
         if value == [] or value == {} and not found.structs:
             return repr(value)
         if value == {} and len(found.structs) == 1:
-            return f"field(default_factory={found.structs[0]})"
+            return f"field(default_factory=lambda: {found.structs[0]}())"  # the class may be defined below
         if isinstance(value, (list, dict)):
             raise at.child("default").error("only empty lists and maps ({} for an object) are supported as defaults")
         return repr(value)

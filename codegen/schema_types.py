@@ -17,7 +17,8 @@ from ecma_regex import PatternError, to_python
 from schema_files import Location
 
 ANNOTATIONS = {"title", "description", "$comment", "examples", "deprecated", "readOnly", "writeOnly", "default",
-               "$schema", "$id", "$defs", "x-python-import", "x-python-name", "x-duration-units"}  # fmt: skip
+               "$schema", "$id", "$defs", "x-python-import", "x-python-name", "x-duration-units",
+               "x-maximum-nanoseconds"}  # fmt: skip
 REFUSED = {
     "not": "'not' cannot be expressed by a msgspec type",
     "if": "'if'/'then'/'else' cannot be expressed by a msgspec type",
@@ -99,7 +100,7 @@ def check_keywords(schema: dict[str, Any], where: Location) -> None:
             raise where.child(key).error(f"refused: {REFUSED[key]}")
         if key.startswith("x-") and key not in ANNOTATIONS:
             raise where.child(key).error(f"unknown extension keyword {key!r} (known: x-python-import, x-python-name, "
-                                         "x-duration-units)")  # fmt: skip
+                                         "x-duration-units, x-maximum-nanoseconds)")  # fmt: skip
         if key not in KNOWN and not key.startswith("x-"):
             raise where.child(key).error(f"unknown keyword {key!r}; codegen would not enforce it")
 

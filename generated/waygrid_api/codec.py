@@ -6,7 +6,7 @@ Custom wire types (Duration, Timestamp) travel as strings in the server's own sy
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Union
 
 import msgspec
 
@@ -53,17 +53,40 @@ def encode(value: Any) -> bytes:
 _DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
 
 
+def _tag_field(type_: Any) -> str | None:
+    if isinstance(type_, type) and issubclass(type_, msgspec.Struct):
+        return type_.__struct_config__.tag_field
+    return None
+
+
 def decoder(type_: type[T]) -> msgspec.json.Decoder[T]:
-    """The shared Decoder for one type; its errors carry the JSON path of the bad value."""
+    """The shared Decoder for one type; its errors carry the JSON path of the bad value.
+
+    msgspec reads a tagged Struct decoded on its own (not through its union) without its tag; the schema requires
+    the tag, so such a type is decoded as a union with a placeholder variant, which makes the tag required.
+    """
     found = _DECODERS.get(type_)
     if found is None:
-        found = _DECODERS[type_] = msgspec.json.Decoder(type_, dec_hook=_dec_hook)
+        tag_field = _tag_field(type_)
+        target: Any = type_
+        if tag_field is not None:
+            placeholder = msgspec.defstruct("_NoVariant", [], tag_field=tag_field, tag=_PLACEHOLDER_TAG)
+            target = Union[type_, placeholder]  # noqa: UP007  (a runtime union of classes)
+            _TAGGED.add(type_)
+        found = _DECODERS[type_] = msgspec.json.Decoder(target, dec_hook=_dec_hook)
     return found
+
+
+_PLACEHOLDER_TAG = "\x00"
+_TAGGED: set[Any] = set()
 
 
 def decode(data: bytes | str, type_: type[T]) -> T:
     """Decode and validate JSON into `type_`; raises msgspec.ValidationError naming the JSON path."""
-    return decoder(type_).decode(data)
+    value = decoder(type_).decode(data)
+    if type_ in _TAGGED and not isinstance(value, type_):
+        raise msgspec.ValidationError(f"Invalid value {_PLACEHOLDER_TAG!r} - at `$.{_tag_field(type_)}`")
+    return value
 
 
 def to_builtins(value: Any) -> Any:

@@ -17,9 +17,12 @@ from typing import Final
 __all__ = ["Duration"]
 
 _PATTERN: Final = re.compile(
-    "^[\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]*[0-9]+(\\.[0-9]+)?[\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]*(d|days?|h|hrs?|hours?|m|mins?|minutes?|s|secs?|seconds?|ms|millis?|milliseconds?|µs|micros?|microseconds?|ns|nanos?|nanoseconds?)[\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]*\\Z"
+    "^[\\t-\\r\\x1c-\\x20\\u1680\\u2000-\\u2006\\u2008-\\u200a\\u2028\\u2029\\u205f\\u3000]*[0-9]+(\\.[0-9]+)?[\\t-\\r\\x1c-\\x20\\u1680\\u2000-\\u2006\\u2008-\\u200a\\u2028\\u2029\\u205f\\u3000]*(d|days?|h|hrs?|hours?|m|mins?|minutes?|s|secs?|seconds?|ms|millis?|milliseconds?|µs|micros?|microseconds?|ns|nanos?|nanoseconds?)[\\t-\\r\\x1c-\\x20\\u1680\\u2000-\\u2006\\u2008-\\u200a\\u2028\\u2029\\u205f\\u3000]*\\Z"
 )
-_NUMBER_AND_UNIT: Final = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(\D+)")
+# Once the pattern has matched, the number is the first run of digits and the unit the letters after it
+# (whitespace, whatever the pattern counts as whitespace, is neither).
+_NUMBER: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_UNIT: Final = re.compile(r"[a-zµ]+")
 _UNIT_NANOSECONDS: Final[dict[str, int]] = {
     "d": 86400000000000,
     "day": 86400000000000,
@@ -65,7 +68,8 @@ _LONG_FORM_UNITS: Final = (
     ("microsecond", 1_000),
     ("nanosecond", 1),
 )
-_MAX_NANOSECONDS: Final = 2**63 - 1
+# x-maximum-nanoseconds of the schema: Scala's FiniteDuration holds at most 2^63-1 nanoseconds.
+_MAX_NANOSECONDS: Final = 9223372036854775807
 
 
 class Duration:
@@ -145,9 +149,12 @@ def _nanoseconds_of(text: str) -> int:
         raise ValueError(
             f"Invalid duration {text!r}: expected a non-negative number and a unit such as 5s, 500ms, 1.5 minutes"
         )
-    number, unit = _NUMBER_AND_UNIT.fullmatch(text.strip()).groups()  # type: ignore[union-attr]
+    number = _NUMBER.search(text)
+    unit = _UNIT.search(text, number.end()) if number is not None else None
+    if number is None or unit is None:  # pragma: no cover - the pattern admits neither
+        raise ValueError(f"Invalid duration {text!r}")
     try:
-        exact = Decimal(number) * _UNIT_NANOSECONDS[unit.strip()]
+        exact = Decimal(number.group()) * _UNIT_NANOSECONDS[unit.group()]
     except (InvalidOperation, KeyError) as error:  # pragma: no cover - the pattern admits neither
         raise ValueError(f"Invalid duration {text!r}") from error
     nanoseconds = int(exact.to_integral_value(rounding=ROUND_HALF_UP))

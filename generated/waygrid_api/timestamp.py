@@ -15,7 +15,7 @@ from typing import Final
 __all__ = ["Timestamp"]
 
 _PATTERN: Final = re.compile(
-    "\\A(?=(?:^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+\\-][0-9]{2}:[0-9]{2})\\Z(?!\\n)))(?=(?:^(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?(?:Z|[+\\-](?:[01][0-9]|2[0-3]):[0-5][0-9])\\Z))"
+    "\\A(?=(?:^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+\\-]((0[0-9]|1[0-7]):[0-5][0-9]|18:00))\\Z))(?=(?:^(?:[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?(?:Z|[+\\-](?:[01][0-9]|2[0-3]):[0-5][0-9])\\Z))"
 )
 _PARTS: Final = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:(Z)|([+-])(\d{2}):(\d{2}))"
@@ -23,10 +23,20 @@ _PARTS: Final = re.compile(
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to a proleptic Gregorian date (the pattern has already checked the day exists)."""
+    shifted = year - (month <= 2)
+    era = shifted // 400
+    of_era = shifted - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = of_era * 365 + of_era // 4 - of_era // 100 + day_of_year
+    return era * 146_097 + day_of_era - 719_468
+
+
 class Timestamp:
     """A zoned instant, exact to the nanosecond."""
 
-    __slots__ = ("_datetime", "_nanosecond", "_text")
+    __slots__ = ("_epoch_nanoseconds", "_offset", "_text")
 
     def __init__(self, text: str) -> None:
         if not isinstance(text, str):
@@ -38,24 +48,14 @@ class Timestamp:
         year, month, day, hour, minute, second, fraction, zulu, sign, offset_h, offset_m = _PARTS.fullmatch(
             text
         ).groups()  # type: ignore[union-attr]
-        offset = timedelta(0) if zulu else timedelta(hours=int(offset_h), minutes=int(offset_m))
+        offset = 0 if zulu else (int(offset_h) * 60 + int(offset_m)) * 60
         if sign == "-":
             offset = -offset
-        nanosecond = int((fraction or "").ljust(9, "0"))
-        try:
-            self._datetime = datetime(
-                int(year),
-                int(month),
-                int(day),
-                int(hour),
-                int(minute),
-                int(second),
-                nanosecond // 1_000,
-                tzinfo=timezone(offset),
-            )
-        except ValueError as error:
-            raise ValueError(f"Invalid timestamp {text!r}: {error}") from None
-        self._nanosecond = nanosecond
+        # Counted here rather than by `datetime`, which has no year 0 (java.time.Instant has: the pattern admits it).
+        seconds = _days_from_civil(int(year), int(month), int(day)) * 86_400
+        seconds += int(hour) * 3_600 + int(minute) * 60 + int(second) - offset
+        self._epoch_nanoseconds = seconds * 1_000_000_000 + int((fraction or "").ljust(9, "0"))
+        self._offset = offset
         self._text = text
 
     @classmethod
@@ -73,13 +73,17 @@ class Timestamp:
         return cls(text + "Z")
 
     def to_datetime(self) -> datetime:
-        """The instant as an aware `datetime` in its own offset; sub-microsecond digits are dropped."""
-        return self._datetime
+        """The instant as an aware `datetime` in its own offset; sub-microsecond digits are dropped. Raises
+        ValueError for an instant outside `datetime`'s years (1 to 9999)."""
+        moment = _EPOCH + timedelta(microseconds=self._epoch_nanoseconds // 1_000)
+        try:
+            return moment.astimezone(timezone(timedelta(seconds=self._offset)))
+        except OverflowError:
+            raise ValueError(f"{self._text!r} is outside the years a Python datetime can hold") from None
 
     @property
     def epoch_nanoseconds(self) -> int:
-        whole = (self._datetime - _EPOCH) // timedelta(seconds=1)
-        return whole * 1_000_000_000 + self._nanosecond
+        return self._epoch_nanoseconds
 
     def to_wire(self) -> str:
         return self._text

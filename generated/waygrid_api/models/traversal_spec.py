@@ -125,7 +125,8 @@ class PolynomialRetry(
 
     base: Duration
     max_retries: MaxRetries = field(name="maxRetries")
-    power: float
+    power: Annotated[float, Meta(ge=-1.7976931348623157e308, le=1.7976931348623157e308)]
+    """A finite double (the server's Scala Double)."""
 
 
 class ImmediateDelivery(
@@ -225,7 +226,8 @@ class IntParameter(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True
 
 
 class FloatParameter(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="FloatVal"):
-    value: float
+    value: Annotated[float, Meta(ge=-1.7976931348623157e308, le=1.7976931348623157e308)]
+    """A finite double (the server's Scala Double)."""
 
 
 class BoolParameter(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="BoolVal"):
