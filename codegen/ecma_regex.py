@@ -103,7 +103,9 @@ def _class_atom(reader: _Reader) -> tuple[str, int | None]:
     if point is not None:
         return _code_point(point), point
     if letter in "DWS":
-        raise reader.fail(f"\\{letter} inside a class beside other members has no Python equivalent; spell the class out")
+        raise reader.fail(
+            f"\\{letter} inside a class beside other members has no Python equivalent; spell the class out"
+        )
     if letter in "pP":
         raise reader.fail("Unicode property escapes (\\p{...}) have no Python re equivalent")
     raise reader.fail(f"unknown escape \\{letter}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import filecmp
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from typing import Any
 import jinja2
 from models import ApiModels, FieldDef
 from operations import OperationsPlan
-from schema_files import CodegenError, Location, SchemaFiles, module_name
+from schema_files import CodegenError, Location, SchemaFiles
 from schema_types import combined_pattern, load_formats, python_pattern
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +31,8 @@ TEMPLATES = ROOT / "codegen" / "templates"
 GENERATED = ROOT / "generated"
 LINE_LENGTH = "120"
 REGENERATE = "nox -s codegen"
+
+
 # Import sorting must not depend on where the tree is written (a temporary directory for --check).
 def first_party(packages: list[str]) -> str:
     return "lint.isort.known-first-party=" + json.dumps(["sdkcore", *packages])
@@ -299,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
         except CodegenError as error:
             print(f"codegen refused the spec: {error}", file=sys.stderr)
             return 2
-        problems = [problem for api in apis for problem in differing_files(fresh / api.package, generated / api.package)]
+        problems = [
+            problem for api in apis for problem in differing_files(fresh / api.package, generated / api.package)
+        ]
         if args.check:
             if problems:
                 print("generated/ is not up to date with spec/ and codegen/:", file=sys.stderr)

@@ -504,14 +504,16 @@ class ApiModels:
         try:
             jsonschema.Draft202012Validator({"$ref": f"{base}#{at.pointer}"}, registry=self.registry).validate(value)
         except jsonschema.ValidationError as error:
-            raise at.child("default").error(f"default {value!r} does not match its own schema: {error.message}") from None
-        except Exception as error:  # noqa: BLE001  (an unresolvable $ref: reported as a refusal, not a traceback)
+            raise at.child("default").error(
+                f"default {value!r} does not match its own schema: {error.message}"
+            ) from None
+        except Exception as error:
             raise at.child("default").error(f"the default cannot be checked: {error}") from None
         names = set(found.members())
         enum = next((e for m in self.modules.values() for e in m.enums if e.name in names), None)
         if enum is not None:
             return f"{enum.name}.{next(member for member, v in enum.members if v == value)}"
-        if value == [] or value == {} and not found.structs:
+        if value == [] or (value == {} and not found.structs):
             return repr(value)
         if value == {} and len(found.structs) == 1:
             return f"field(default_factory=lambda: {found.structs[0]}())"  # the class may be defined below
@@ -526,7 +528,7 @@ class ApiModels:
         def walk(node: str, path: list[str]) -> None:
             for target in sorted(graph.get(node, ())):
                 if target in path:
-                    cycle = path[path.index(target):] + [target]
+                    cycle = [*path[path.index(target) :], target]
                     raise Location(self.modules[node].source, "").error(
                         "schema files refer to each other in a cycle (" + " -> ".join(cycle) + "); move the shared "
                         "definitions into one file"

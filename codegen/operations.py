@@ -120,7 +120,7 @@ class OperationsPlan:
             found = _json_schema(request, request_at, self.openapi)
             if found is None:
                 raise request_at.child("content").error(
-                    f"only {JSON} request bodies are supported, found {sorted((request.get('content') or {}))}"
+                    f"only {JSON} request bodies are supported, found {sorted(request.get('content') or {})}"
                 )
             body_type = self._type(found[0], found[1], models, stubs).code
             body = {"type": body_type, "required": request.get("required", False)}
@@ -156,7 +156,7 @@ class OperationsPlan:
             "method": method.upper(),
             "path": path,
             "summary": operation.get("summary") or operation.get("description") or operation["operationId"],
-            "arguments": sorted(arguments, key=lambda a: (a["default"] is not None or not a["required"])),
+            "arguments": sorted(arguments, key=lambda a: a["default"] is not None or not a["required"]),
             "body": body,
             "result": result,
             "success": sorted(success),

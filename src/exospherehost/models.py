@@ -117,7 +117,8 @@ class _Model(msgspec.Struct, frozen=True, kw_only=True):
 
     def model_dump(self, *, mode: str = "python", exclude_none: bool = False) -> dict[str, Any]:
         """The model as a dict (enum members are `str`, so it serialises as the original's does)."""
-        dumped: dict[str, Any] = msgspec.structs.asdict(self)
+        # A member the schema gained and nobody set is UNSET: left out, as pydantic leaves out nothing it lacks.
+        dumped: dict[str, Any] = {k: v for k, v in msgspec.structs.asdict(self).items() if v is not UNSET}
         for key, value in dumped.items():
             if isinstance(value, _Model):
                 dumped[key] = value.model_dump(mode=mode, exclude_none=exclude_none)
@@ -132,7 +133,7 @@ class _Model(msgspec.Struct, frozen=True, kw_only=True):
 
     def model_copy(self: M, *, update: dict[str, Any] | None = None) -> M:
         """A copy with `update` applied, checked again."""
-        values = msgspec.structs.asdict(self)
+        values = {k: v for k, v in msgspec.structs.asdict(self).items() if v is not UNSET}
         values.update(update or {})
         return type(self)(**values)
 

@@ -160,7 +160,11 @@ class _Call:
         self.url = url
         self.query = httpx.QueryParams(tuple(query)) if query else None
         self.body = body
-        self.headers: dict[str, str | Secret] = {"accept": "application/json", **(header_params or {}), **settings.headers}
+        self.headers: dict[str, str | Secret] = {
+            "accept": "application/json",
+            **(header_params or {}),
+            **settings.headers,
+        }
         if body is not None:
             self.headers["content-type"] = "application/json"
         extra = {name.lower(): value for name, value in (options.extra_headers or {}).items()}

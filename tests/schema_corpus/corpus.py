@@ -59,7 +59,9 @@ def codegen_in_process() -> Iterator[ModuleType]:
         sys.modules.update(saved)
 
 
-def write_api(spec_root: Path, api: str, schemas: dict[str, dict[str, Any]], openapi: dict[str, Any] | None = None) -> Path:
+def write_api(
+    spec_root: Path, api: str, schemas: dict[str, dict[str, Any]], openapi: dict[str, Any] | None = None
+) -> Path:
     directory = spec_root / api
     directory.mkdir(parents=True)
     for file_name, schema in schemas.items():

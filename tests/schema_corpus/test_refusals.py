@@ -18,9 +18,8 @@ REFUSED = constructs("refused")
 @pytest.mark.parametrize("construct", REFUSED, ids=lambda c: c.name)
 def test_codegen_refuses_the_construct(construct: Construct, tmp_path: Path) -> None:
     write_api(tmp_path, "corpus", {construct.file_name: construct.schema})
-    with codegen_in_process() as generate:
-        with pytest.raises(generate.CodegenError) as refused:
-            generate.generate_api(generate.Api("corpus", "corpus_api", spec_root=tmp_path), tmp_path / "out")
+    with codegen_in_process() as generate, pytest.raises(generate.CodegenError) as refused:
+        generate.generate_api(generate.Api("corpus", "corpus_api", spec_root=tmp_path), tmp_path / "out")
     error = refused.value
     assert error.file == f"spec/corpus/{construct.file_name}"
     assert f"#{error.pointer}" == construct.pointer, str(error)

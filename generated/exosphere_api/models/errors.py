@@ -7,21 +7,21 @@ from typing import Any, Dict, List
 from msgspec import UNSET, Struct, UnsetType
 
 
-class ErrorDetail(Struct, frozen=True, kw_only=True):
+class ErrorDetail(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Body of a 400, 401 or 404 answer: one human-readable message; unknown members are accepted."""
 
     detail: str
     """The server's message, e.g. Invalid API key."""
 
 
-class ValidationErrorResponse(Struct, frozen=True, kw_only=True):
+class ValidationErrorResponse(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Body of a 422 answer: FastAPI's list of request-validation failures."""
 
     detail: List[ValidationErrorItem]
     """One entry per failed rule."""
 
 
-class ValidationErrorItem(Struct, frozen=True, kw_only=True):
+class ValidationErrorItem(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """One request-validation failure as pydantic reports it."""
 
     type: str

@@ -9,7 +9,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from .upsert_graph import NaiveDateTime
 
 
-class RegisterNodesRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class RegisterNodesRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
     """Body of PUT /{version}/namespace/{namespace}/nodes/, by which a runtime announces the node classes it can execute."""
 
     runtime_name: str
@@ -20,7 +20,7 @@ class RegisterNodesRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_o
     """The node classes offered by the runtime."""
 
 
-class NodeRegistration(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class NodeRegistration(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
     """One node class offered by a runtime, with the JSON Schemas of its inputs and outputs."""
 
     name: str
@@ -35,7 +35,7 @@ class NodeRegistration(Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     """Names of the graph secrets the node needs."""
 
 
-class RegisterNodesResponse(Struct, frozen=True, kw_only=True):
+class RegisterNodesResponse(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Answer to a node registration; unknown members are accepted."""
 
     runtime_name: str
@@ -44,7 +44,7 @@ class RegisterNodesResponse(Struct, frozen=True, kw_only=True):
     """The node classes now known to the server."""
 
 
-class RegisteredNode(Struct, frozen=True, kw_only=True):
+class RegisteredNode(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """One node class as the server recorded it; unknown members are accepted."""
 
     name: str
@@ -57,7 +57,7 @@ class RegisteredNode(Struct, frozen=True, kw_only=True):
     """Names of the secrets the node needs."""
 
 
-class EnqueueRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class EnqueueRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
     """Body of POST /{version}/namespace/{namespace}/states/enqueue: ask for up to batch_size runnable states of the listed nodes."""
 
     nodes: Annotated[List[str], Meta(min_length=1)]
@@ -66,7 +66,7 @@ class EnqueueRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     """Most states to hand out in this call."""
 
 
-class EnqueueResponse(Struct, frozen=True, kw_only=True):
+class EnqueueResponse(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """States handed to the runtime by an enqueue call; unknown members are accepted."""
 
     count: int
@@ -79,7 +79,7 @@ class EnqueueResponse(Struct, frozen=True, kw_only=True):
     """The states to execute."""
 
 
-class EnqueuedState(Struct, frozen=True, kw_only=True):
+class EnqueuedState(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """One state a runtime should execute; unknown members are accepted."""
 
     state_id: str
@@ -93,42 +93,42 @@ class EnqueuedState(Struct, frozen=True, kw_only=True):
     created_at: NaiveDateTime
 
 
-class ExecutedRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class ExecutedRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
     """Body of POST .../state/{state_id}/executed; more than one output fans out into several next states."""
 
     outputs: List[Dict[str, Any]]
     """One output object per produced result."""
 
 
-class ErroredRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class ErroredRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
     """Body of POST .../state/{state_id}/errored: the failure message of the node."""
 
     error: str
     """What went wrong."""
 
 
-class PruneRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class PruneRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
     """Body of POST .../state/{state_id}/prune: stop this branch, keeping some data for inspection."""
 
     data: Dict[str, Any]
     """Arbitrary data recorded with the pruned state."""
 
 
-class ReEnqueueAfterRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class ReEnqueueAfterRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
     """Body of POST .../state/{state_id}/re-enqueue-after: run the state again after a pause."""
 
     enqueue_after: Annotated[int, Meta(gt=0)]
     """Pause in milliseconds."""
 
 
-class StateActionResponse(Struct, frozen=True, kw_only=True):
+class StateActionResponse(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Answer to executed, prune and re-enqueue-after; only status is relied on, other members are accepted."""
 
     status: str
     """New status of the state."""
 
 
-class ErroredResponse(Struct, frozen=True, kw_only=True):
+class ErroredResponse(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Answer to errored: the new status and whether the retry policy scheduled another attempt; unknown members are accepted."""
 
     status: str
@@ -137,7 +137,7 @@ class ErroredResponse(Struct, frozen=True, kw_only=True):
     """True when a retry state was created."""
 
 
-class SecretsResponse(Struct, frozen=True, kw_only=True):
+class SecretsResponse(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Answer to GET .../state/{state_id}/secrets: the graph secrets the state's node may read; unknown members are accepted."""
 
     secrets: Dict[str, str]

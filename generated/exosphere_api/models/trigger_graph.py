@@ -7,7 +7,7 @@ from typing import Annotated, Dict
 from msgspec import Meta, Struct
 
 
-class TriggerGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class TriggerGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
     """Body of POST /{version}/namespace/{namespace}/graph/{graph_name}/trigger; the SDK always sends all three members, in this order."""
 
     start_delay: Annotated[int, Meta(ge=0)] = 0
@@ -18,7 +18,7 @@ class TriggerGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_on
     """Initial store of the run; must cover the graph's required_keys."""
 
 
-class TriggerGraphResponse(Struct, frozen=True, kw_only=True):
+class TriggerGraphResponse(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Answer to a successful trigger; unknown members are accepted."""
 
     status: str

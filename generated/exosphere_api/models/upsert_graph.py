@@ -22,7 +22,7 @@ class ValidationStatus(str, Enum):
     ONGOING = "ONGOING"
 
 
-class UpsertGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class UpsertGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
     """Body of PUT /{version}/namespace/{namespace}/graph/{graph_name}; the SDK leaves out retry_policy, store_config and triggers when they are None."""
 
     secrets: Dict[str, str]
@@ -35,7 +35,7 @@ class UpsertGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     """Schedules that start runs of this graph."""
 
 
-class StoredGraphNode(Struct, frozen=True, kw_only=True):
+class StoredGraphNode(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """A node as the state manager returns it: the request's GraphNode shape read leniently (no content rules, unknown members accepted), so a server that adds or relaxes a field does not break reading the answer."""
 
     node_name: str
@@ -46,14 +46,14 @@ class StoredGraphNode(Struct, frozen=True, kw_only=True):
     unites: StoredUnites | None | UnsetType = UNSET
 
 
-class StoredUnites(Struct, frozen=True, kw_only=True):
+class StoredUnites(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """A node's unites as stored: the awaited node and the strategy, read leniently."""
 
     identifier: str
     strategy: str | UnsetType = UNSET
 
 
-class UpsertGraphResponse(Struct, frozen=True, kw_only=True):
+class UpsertGraphResponse(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """The stored graph template, returned by the upsert (200 or 201) and by GET; unknown members are accepted."""
 
     nodes: List[StoredGraphNode]

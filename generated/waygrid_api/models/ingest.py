@@ -9,7 +9,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType, field
 from .traversal_spec import Spec
 
 
-class IngestRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class IngestRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
     """The body of POST /v1/ingest: a traversal spec and, when given, the payload the first nodes receive."""
 
     graph: Spec
@@ -17,20 +17,20 @@ class IngestRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tru
     """Any JSON value. Left out when the caller gives none."""
 
 
-class IngestResponse(Struct, frozen=True, kw_only=True):
+class IngestResponse(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """200: the traversal was compiled and accepted."""
 
     traversal_id: TraversalId = field(name="traversalId")
     dag_hash: DagHash = field(name="dagHash")
 
 
-class IngestError(Struct, frozen=True, kw_only=True):
+class IngestError(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """500: every failure, from bad JSON to a DAG compile error, carries the server's exception text."""
 
     error: str
 
 
-class ServiceInfo(Struct, frozen=True, kw_only=True):
+class ServiceInfo(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """GET /: what the ingest service says about itself."""
 
     id: str | UnsetType = UNSET

@@ -10,14 +10,22 @@ from waygrid_api.duration import Duration
 from waygrid_api.timestamp import Timestamp
 
 
-class Spec(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class Spec(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
     """A Waygrid traversal spec, exactly as the ingest server's codec decodes it (see README.md for the upstream commit and every deliberate difference)."""
 
     entry_points: Annotated[List[Node], Meta(min_length=1)] = field(name="entryPoints")
     repeat_policy: RepeatPolicy = field(name="repeatPolicy")
 
 
-class StandardNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="standard"):
+class StandardNode(
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="standard",
+):
     """A linear step with optional continuations."""
 
     address: Address
@@ -30,7 +38,9 @@ class StandardNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True
     label: Label | UnsetType = UNSET
 
 
-class ForkNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="fork"):
+class ForkNode(
+    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True, tag_field="type", tag="fork"
+):
     """Fans out to two or more named branches; each branch must end in a copy of the matching join."""
 
     address: Address
@@ -42,7 +52,9 @@ class ForkNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, ta
     label: Label | UnsetType = UNSET
 
 
-class JoinNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="join"):
+class JoinNode(
+    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True, tag_field="type", tag="join"
+):
     """Fans in the branches of the fork with the same joinNodeId."""
 
     address: Address
@@ -58,16 +70,26 @@ class JoinNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, ta
     label: Label | UnsetType = UNSET
 
 
-class ConditionalEdge(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class ConditionalEdge(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
     condition: Condition
     to: Node
 
 
-class NoRetry(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="None"):
+class NoRetry(
+    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True, tag_field="type", tag="None"
+):
     pass
 
 
-class LinearRetry(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Linear"):
+class LinearRetry(
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="Linear",
+):
     """Delay before attempt n: base."""
 
     base: Duration
@@ -75,7 +97,13 @@ class LinearRetry(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True,
 
 
 class ExponentialRetry(
-    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Exponential"
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="Exponential",
 ):
     """Delay before attempt n: base * 2^(n-1)."""
 
@@ -84,7 +112,13 @@ class ExponentialRetry(
 
 
 class BoundedExponentialRetry(
-    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="BoundedExponential"
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="BoundedExponential",
 ):
     """Delay before attempt n: min(base * 2^(n-1), cap)."""
 
@@ -93,7 +127,15 @@ class BoundedExponentialRetry(
     max_retries: MaxRetries = field(name="maxRetries")
 
 
-class FibonacciRetry(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Fibonacci"):
+class FibonacciRetry(
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="Fibonacci",
+):
     """Delay before attempt n: base * fib(n)."""
 
     base: Duration
@@ -101,7 +143,13 @@ class FibonacciRetry(Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tr
 
 
 class FullJitterRetry(
-    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="FullJitter"
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="FullJitter",
 ):
     """Delay before attempt n: uniform in [0, base * 2^(n-1)]."""
 
@@ -110,7 +158,13 @@ class FullJitterRetry(
 
 
 class DecorrelatedJitterRetry(
-    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="DecorrelatedJitter"
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="DecorrelatedJitter",
 ):
     """Delay before attempt n: uniform in [base, base * 3^(n-1)]."""
 
@@ -119,88 +173,174 @@ class DecorrelatedJitterRetry(
 
 
 class PolynomialRetry(
-    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Polynomial"
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="Polynomial",
 ):
     """Delay before attempt n: base * n^power. In the server's codec, not in its docs."""
 
     base: Duration
     max_retries: MaxRetries = field(name="maxRetries")
-    power: Annotated[float, Meta(ge=-1.7976931348623157e308, le=1.7976931348623157e308)]
-    """A finite double (the server's Scala Double)."""
+    power: float
+    """A double (the server's Scala Double)."""
 
 
 class ImmediateDelivery(
-    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Immediate"
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="Immediate",
 ):
     pass
 
 
 class ScheduleAfterDelivery(
-    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="ScheduleAfter"
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="ScheduleAfter",
 ):
     delay: Duration
 
 
 class ScheduleAtDelivery(
-    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="ScheduleAt"
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="ScheduleAt",
 ):
     time: Timestamp
 
 
-class NoRepeat(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="NoRepeat"):
+class NoRepeat(
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="NoRepeat",
+):
     pass
 
 
 class RepeatIndefinitely(
-    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Indefinitely"
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="Indefinitely",
 ):
     every: Duration
 
 
-class RepeatTimes(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Times"):
+class RepeatTimes(
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="Times",
+):
     """The repeat count's wire key is `time` (singular), as the server's codec names it."""
 
     every: Duration
     time: Annotated[int, Meta(ge=1, le=9223372036854775807)]
 
 
-class RepeatUntil(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Until"):
+class RepeatUntil(
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="Until",
+):
     every: Duration
     until: Timestamp
 
 
-class AndJoin(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="And"):
+class AndJoin(
+    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True, tag_field="type", tag="And"
+):
     """Wait for every branch."""
 
 
-class OrJoin(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Or"):
+class OrJoin(
+    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True, tag_field="type", tag="Or"
+):
     """Continue on the first branch to finish."""
 
 
-class QuorumJoin(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Quorum"):
+class QuorumJoin(
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="Quorum",
+):
     """Continue when n branches have finished (1 <= n <= number of branches, checked by the SDK)."""
 
     n: Annotated[int, Meta(ge=1, le=256)]
 
 
-class AlwaysCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Always"):
+class AlwaysCondition(
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="Always",
+):
     pass
 
 
-class NotCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Not"):
+class NotCondition(
+    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True, tag_field="type", tag="Not"
+):
     cond: Condition
 
 
-class AndCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="And"):
+class AndCondition(
+    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True, tag_field="type", tag="And"
+):
     all: List[Condition]
 
 
-class OrCondition(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Or"):
+class OrCondition(
+    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True, tag_field="type", tag="Or"
+):
     any: List[Condition]
 
 
 class JsonExistsCondition(
-    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="JsonExists"
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="JsonExists",
 ):
     """In the upstream docs' schema; the current server build's codec rejects it."""
 
@@ -208,7 +348,13 @@ class JsonExistsCondition(
 
 
 class JsonEqualsCondition(
-    Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="JsonEquals"
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="JsonEquals",
 ):
     """In the upstream docs' schema; the current server build's codec rejects it."""
 
@@ -217,30 +363,70 @@ class JsonEqualsCondition(
     """Any JSON value, null included."""
 
 
-class StringParameter(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="StringVal"):
+class StringParameter(
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="StringVal",
+):
     value: str
 
 
-class IntParameter(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="IntVal"):
+class IntParameter(
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="IntVal",
+):
     value: Annotated[int, Meta(ge=-2147483648, le=2147483647)]
 
 
-class FloatParameter(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="FloatVal"):
-    value: Annotated[float, Meta(ge=-1.7976931348623157e308, le=1.7976931348623157e308)]
-    """A finite double (the server's Scala Double)."""
+class FloatParameter(
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="FloatVal",
+):
+    value: float
+    """A double (the server's Scala Double)."""
 
 
-class BoolParameter(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="BoolVal"):
+class BoolParameter(
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="BoolVal",
+):
     value: bool
 
 
-class SecretParameter(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="type", tag="Secret"):
+class SecretParameter(
+    Struct,
+    frozen=True,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    repr_omit_defaults=True,
+    tag_field="type",
+    tag="Secret",
+):
     """A reference to a secret resolved by the server at run time; the secret itself never travels in a spec."""
 
     ref: SecretRef
 
 
-class SecretRef(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+class SecretRef(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
     path: Annotated[str, Meta(min_length=1)]
     """Where the secret lives, for example tenant-id/category/name."""
     field_: str | None | UnsetType = field(name="field", default=UNSET)
