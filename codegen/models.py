@@ -34,6 +34,7 @@ from schema_types import (
 )
 from unions import UnionTags
 
+BASE = "https://codegen.invalid/"  # the base URI of a document without $id
 RESERVED = {"Annotated", "Any", "Dict", "List", "Literal", "TypeAlias", "Enum", "IntEnum", "Struct", "Meta", "UNSET",
             "UnsetType", "field", "unique_items", "annotations"}  # fmt: skip
 
@@ -168,8 +169,9 @@ class ApiModels:
         from referencing import Registry
         from referencing.jsonschema import DRAFT202012
 
-        resources = [(doc.get("$id", f"urn:codegen:{name}"), DRAFT202012.create_resource(doc))
-                     for name, doc in self.files.documents.items()]  # fmt: skip
+        # Each file also under BASE/<file name>, where the OpenAPI document's relative $refs resolve.
+        resources = [(uri, DRAFT202012.create_resource(doc)) for name, doc in self.files.documents.items()
+                     for uri in {doc.get("$id", BASE + name), BASE + name}]  # fmt: skip
         return Registry().with_resources(resources)
 
     def build(self, inline: list[tuple[Location, str]] = (), inline_module: str = "openapi") -> list[ModuleDef]:
@@ -499,16 +501,9 @@ class ApiModels:
 
     def _default(self, at: Location, body: dict[str, Any], found: PyType, module: ModuleDef) -> str:
         value = body["default"]
-        document = self.files.documents[self.files.file_name(at)]
-        base = document.get("$id", f"urn:codegen:{self.files.file_name(at)}")
-        try:
-            jsonschema.Draft202012Validator({"$ref": f"{base}#{at.pointer}"}, registry=self.registry).validate(value)
-        except jsonschema.ValidationError as error:
-            raise at.child("default").error(
-                f"default {value!r} does not match its own schema: {error.message}"
-            ) from None
-        except Exception as error:
-            raise at.child("default").error(f"the default cannot be checked: {error}") from None
+        problem = self.default_problem(at, value)
+        if problem is not None:
+            raise at.child("default").error(f"default {value!r} does not match its own schema: {problem}")
         names = set(found.members())
         enum = next((e for m in self.modules.values() for e in m.enums if e.name in names), None)
         if enum is not None:
@@ -520,6 +515,18 @@ class ApiModels:
         if isinstance(value, (list, dict)):
             raise at.child("default").error("only empty lists and maps ({} for an object) are supported as defaults")
         return repr(value)
+
+    def default_problem(self, at: Location, value: Any) -> str | None:
+        """Why `value` does not match the schema at `at` (jsonschema's message), or None when it does."""
+        document = self.files.documents[self.files.file_name(at)]
+        base = document.get("$id", BASE + self.files.file_name(at))
+        try:
+            jsonschema.Draft202012Validator({"$ref": f"{base}#{at.pointer}"}, registry=self.registry).validate(value)
+        except jsonschema.ValidationError as error:
+            return error.message
+        except Exception as error:  # an unresolvable $ref: reported as a refusal, not a traceback
+            return f"it cannot be checked ({error})"
+        return None
 
     def _check_import_cycles(self) -> None:
         graph = {name: {m.lstrip(".") for m in module.imports if m.startswith(".")}

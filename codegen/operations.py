@@ -82,7 +82,8 @@ class OperationsPlan:
                 found = _json_schema(response, at.child("responses", status), self.openapi)
                 if found is not None and not _only_ref(found[0]):
                     suffix = "Response" if str(status).startswith("2") else "Error"
-                    self.inline.append((found[1], f"{stem}{suffix}{'' if status == '200' else pascal(str(status))}"))
+                    code = "" if status == "200" else "Default" if status == "default" else str(status)
+                    self.inline.append((found[1], f"{stem}{suffix}{code}"))
         return self.inline
 
     def describe(self, models: ApiModels, package: str) -> tuple[list[dict[str, Any]], list[tuple[str, list[str]]]]:
@@ -110,9 +111,12 @@ class OperationsPlan:
             if arguments[-1]["python"] in seen:
                 raise where.error(f"two parameters get the Python argument name {arguments[-1]['python']!r}")
             seen.add(arguments[-1]["python"])
-        missing = set(re.findall(r"{([^}]+)}", path)) - {a["name"] for a in arguments if a["in"] == "path"}
-        if missing:
-            raise at.error(f"path parameters {sorted(missing)} are not declared")
+        in_path = set(re.findall(r"{([^}]+)}", path))
+        declared = {a["name"] for a in arguments if a["in"] == "path"}
+        if in_path - declared:
+            raise at.error(f"path parameters {sorted(in_path - declared)} are not declared")
+        if declared - in_path:
+            raise at.error(f"path parameters {sorted(declared - in_path)} are declared but not in the path {path!r}")
         request = operation.get("requestBody")
         body = None
         if request is not None:
@@ -147,6 +151,8 @@ class OperationsPlan:
                 errors.append((int(status), type_code))
         if not success:
             raise at.child("responses").error("an operation needs at least one 2xx response")
+        classes = {d.name for m in models.modules.values() for d in [*m.structs, *m.enums]}
+        branches = [(statuses, code, code in classes) for statuses, code in _branches(success)]
         types = [t for _, t in success if t is not None]
         distinct = list(dict.fromkeys(types))
         result = " | ".join(distinct + (["None"] if len(types) < len(success) else []))
@@ -160,7 +166,7 @@ class OperationsPlan:
             "body": body,
             "result": result,
             "success": sorted(success),
-            "branches": _branches(success),
+            "branches": branches,
             "errors": sorted(errors),
             "default_error": default_error,
         }
@@ -189,7 +195,7 @@ class OperationsPlan:
         required = parameter.get("required", False)
         if location == "path" and not required:
             raise where.child("required").error("a path parameter must be required")
-        default = schema.get("default") if isinstance(schema, dict) else None
+        default = self._default(schema, where.child("schema"), found, models)
         python = snake(parameter["name"])
         if python in RESERVED_ARGUMENTS:
             python += "_"
@@ -199,10 +205,26 @@ class OperationsPlan:
             "in": location,
             "type": type_code,
             "required": bool(required) and default is None,
-            "default": None if default is None else repr(default),
+            "default": default,
             "explode": parameter.get("explode", style == "form"),
             "description": parameter.get("description"),
         }
+
+    def _default(self, schema: dict[str, Any], where: Location, found: PyType, models: ApiModels) -> str | None:
+        """A parameter's schema default as Python source (an enum member for an enum), checked against the schema."""
+        if "default" not in schema:
+            target = self.files.resolve(schema["$ref"], where.child("$ref")) if _only_ref(schema) else None
+            schema = self.files.at(target) if target is not None else schema
+            if "default" not in schema:
+                return None
+        value = schema["default"]
+        problem = models.default_problem(where, value)
+        if problem is not None:
+            raise where.child("default").error(f"default {value!r} does not match its own schema: {problem}")
+        enum = next((e for m in models.modules.values() for e in m.enums if e.name == found.code), None)
+        if enum is not None:
+            return f"{enum.name}.{next(member for member, v in enum.members if v == value)}"
+        return repr(value)
 
 
 def _branches(success: list[tuple[int, str | None]]) -> list[tuple[list[int], str | None]]:

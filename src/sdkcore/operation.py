@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
-from urllib.parse import quote
 
 import msgspec
 
-from sdkcore.parameters import Parameter
+from sdkcore.parameters import Parameter, encode_component
 from sdkcore.settings import check_deadline, check_retries
 
 if TYPE_CHECKING:
@@ -36,13 +35,20 @@ class Operation(msgspec.Struct, frozen=True, kw_only=True):
     default_error_type: type[Any] | None = None
     parameters: tuple[Parameter, ...] = ()
 
-    def url_path(self, path_params: Mapping[str, str]) -> str:
-        """The path with each `{name}` replaced by its value, percent-encoded as one path segment."""
+    def url_path(self, path_params: Mapping[str, str], encoded: Mapping[str, str] | None = None) -> str:
+        """The path with each `{name}` replaced by its value, percent-encoded as one path segment (`encoded`:
+        values written out already, by the operation's parameters)."""
         path = self.path
         for name, value in path_params.items():
+            if name in (encoded or {}):
+                continue
             if not isinstance(value, str) or not value:
                 raise ValueError(f"{self.operation_id}: path parameter {name!r} must be a non-empty string")
-            path = path.replace("{" + name + "}", quote(value, safe=""))
+            path = path.replace("{" + name + "}", encode_component(value))
+        for name, text in (encoded or {}).items():
+            if not text:
+                raise ValueError(f"{self.operation_id}: path parameter {name!r} must be a non-empty string")
+            path = path.replace("{" + name + "}", text)
         if "{" in path:
             raise ValueError(f"{self.operation_id}: path parameters missing for {path!r}")
         return path

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any, Literal, cast
+from urllib.parse import quote
 
 import msgspec
 
@@ -25,8 +26,10 @@ class Parameter(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class RequestParts(msgspec.Struct, frozen=True, kw_only=True):
+    """The parameters written out: path segments and the query already percent-encoded, headers as text."""
+
     path: dict[str, str]
-    query: list[tuple[str, str]]
+    query: str
     headers: dict[str, str]
 
 
@@ -38,9 +41,18 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def encode_component(text: str) -> str:
+    """Percent-encoded for a path segment or a query value; `.` and `..` too, which would be dot segments."""
+    encoded = quote(text, safe="")
+    return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded
+
+
 def request_parts(operation_id: str, parameters: tuple[Parameter, ...], values: Mapping[str, Any]) -> RequestParts:
-    """Each parameter's value checked (ValueError naming the parameter and the rule) and written out."""
-    parts = RequestParts(path={}, query=[], headers={})
+    """Each parameter's value checked (ValueError naming the parameter and the rule) and written out. Array items
+    are encoded one by one before they are joined, so an item's own comma is not read as a separator."""
+    path: dict[str, str] = {}
+    query: list[str] = []
+    headers: dict[str, str] = {}
     for parameter in parameters:
         value = values.get(parameter.name)
         if value is None:
@@ -52,15 +64,17 @@ def request_parts(operation_id: str, parameters: tuple[Parameter, ...], values: 
         except msgspec.ValidationError as error:
             raise ValueError(f"{operation_id}: parameter {parameter.name!r} ({parameter.location}): {error}") from None
         items = [_text(item) for item in cast("list[Any]", value)] if isinstance(value, (list, tuple)) else None
-        if parameter.location == "query":
-            if items is not None and parameter.explode:
-                parts.query.extend((parameter.name, item) for item in items)
-            else:
-                parts.query.append((parameter.name, ",".join(items) if items is not None else _text(value)))
+        if parameter.location == "header":
+            if items is not None and any("," in item for item in items):
+                raise ValueError(f"{operation_id}: header parameter {parameter.name!r}: an item holds ',', which "
+                                 "the simple style cannot tell from the separator")  # fmt: skip
+            headers[parameter.name.lower()] = ",".join(items) if items is not None else _text(value)
             continue
-        text = ",".join(items) if items is not None else _text(value)
+        written = [encode_component(item) for item in (items if items is not None else [_text(value)])]
         if parameter.location == "path":
-            parts.path[parameter.name] = text
+            path[parameter.name] = ",".join(written)
+        elif items is not None and parameter.explode:
+            query.extend(f"{encode_component(parameter.name)}={item}" for item in written)
         else:
-            parts.headers[parameter.name.lower()] = text
-    return parts
+            query.append(f"{encode_component(parameter.name)}={','.join(written)}")
+    return RequestParts(path=path, query="&".join(query), headers=headers)

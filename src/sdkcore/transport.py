@@ -123,17 +123,24 @@ class _TransportBase:
         params: Mapping[str, Any] | None = None,
     ) -> _Call:
         parts = request_parts(operation.operation_id, operation.parameters, {**(path_params or {}), **(params or {})})
-        url = self.base_url + operation.url_path({**(path_params or {}), **parts.path})
-        return _Call(self._settings, operation, url, body, options or RequestOptions(), parts.query, parts.headers)
+        url = self.base_url + operation.url_path(path_params or {}, parts.path)
+        if parts.query:
+            url += "?" + parts.query
+        return _Call(self._settings, operation, url, body, options or RequestOptions(), parts.headers)
 
     def decode(self, operation: Operation, response: httpx.Response, type_: type[T]) -> T:
         """Decode a success body into the operation's response model, or raise the decode error naming the path."""
+        decoded: T = self.decode_value(operation, response, type_)
+        return decoded
+
+    def decode_value(self, operation: Operation, response: httpx.Response, type_: Any) -> Any:
+        """`decode` for any type msgspec reads, a union alias included (the stubs cast the result)."""
         try:
             return operation.codec.decode(response.content, type_)
         except (msgspec.ValidationError, msgspec.DecodeError) as error:
             failure = self.profile.errors.decode(
                 f"{operation.operation_id}: the {response.status_code} response does not match "
-                f"{type_.__name__}: {self._settings.scrub(str(error))}",
+                f"{getattr(type_, '__name__', type_)}: {self._settings.scrub(str(error))}",
                 status_code=response.status_code,
                 request_id=response.headers.get(self.profile.request_id_header),
             )
@@ -151,14 +158,12 @@ class _Call:
         url: str,
         body: bytes | None,
         options: RequestOptions,
-        query: list[tuple[str, str]] | None = None,
         header_params: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = settings
         self.profile = settings.profile
         self.operation = operation
         self.url = url
-        self.query = httpx.QueryParams(tuple(query)) if query else None
         self.body = body
         self.headers: dict[str, str | Secret] = {
             "accept": "application/json",
@@ -205,8 +210,8 @@ class _Call:
             "%s %s (try %d of at most %d) headers=%s", self.operation.method, self.url, self.attempt,
             self.max_retries + 1, redact_headers(headers, self.settings.sensitive),
         )  # fmt: skip
-        return client.build_request(self.operation.method, self.url, params=self.query, headers=headers,
-                                    content=self.body, timeout=timeout)  # fmt: skip
+        return client.build_request(self.operation.method, self.url, headers=headers, content=self.body,
+                                    timeout=timeout)  # fmt: skip
 
     def take(self, chunk: bytes) -> None:
         """One chunk of the answer's body; raises the deadline error once the deadline has passed."""

@@ -1,0 +1,54 @@
+"""Running codegen on the fixture API, and importing what it wrote without leaving it importable afterwards."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = Path(__file__).resolve().parent / "spec"
+API = "shapes"
+PACKAGE = "shapes_api"
+GENERATE = ROOT / "codegen" / "generate.py"
+
+
+def run_codegen(spec_root: Path, output: Path) -> subprocess.CompletedProcess[str]:
+    """`generate.py --spec spec_root --output output --api shapes:shapes_api`, as a separate process."""
+    command = [
+        sys.executable,
+        str(GENERATE),
+        "--spec",
+        str(spec_root),
+        "--output",
+        str(output),
+        "--api",
+        f"{API}:{PACKAGE}",
+    ]
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=120, cwd=ROOT)
+
+
+def _loaded() -> list[str]:
+    return [name for name in sys.modules if name == PACKAGE or name.startswith(PACKAGE + ".")]
+
+
+@contextmanager
+def imported(output: Path, *modules: str) -> Iterator[list[ModuleType]]:
+    """The generated `modules` (e.g. `shapes_api.operations`) imported from `output`; on exit the path entry and
+    every `shapes_api` module are gone again."""
+    if _loaded():
+        raise RuntimeError(f"{PACKAGE} is already imported: {_loaded()}")
+    entry = str(output)
+    sys.path.insert(0, entry)
+    importlib.invalidate_caches()
+    try:
+        yield [importlib.import_module(name) for name in modules]
+    finally:
+        sys.path.remove(entry)
+        for name in _loaded():
+            del sys.modules[name]
+        importlib.invalidate_caches()
