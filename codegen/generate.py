@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from models import ApiModels, FieldDef
+from model_defs import FieldDef
+from models import ApiModels
 from operations import OperationsPlan
 from schema_files import CodegenError, Location, SchemaFiles
 from schema_types import combined_pattern, load_formats, python_pattern

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from models import ApiModels, ModuleDef, pascal, snake
+from model_defs import ModuleDef, pascal, snake
+from models import ApiModels
 from schema_files import Location, SchemaFiles
 from schema_types import ANNOTATIONS, PyType
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -153,3 +153,21 @@ class ErrorTypes(msgspec.Struct, frozen=True, kw_only=True):
         if status_code in self.by_status:
             return self.by_status[status_code]
         return self.server if status_code >= 500 else self.other_status
+
+
+def server_message_of(body: Any, text: str) -> str:
+    """The server's explanation: the error model's `error`/`detail` text, the same keys of any JSON object, or the
+    body as text."""
+    fields: Any = body
+    if fields is None:
+        try:
+            fields = msgspec.json.decode(text)
+        except (msgspec.DecodeError, RecursionError):
+            fields = None
+    for key in ("error", "detail", "message"):
+        value: object = (
+            cast("dict[str, object]", fields).get(key) if isinstance(fields, dict) else getattr(fields, key, None)
+        )
+        if isinstance(value, str):
+            return value
+    return text

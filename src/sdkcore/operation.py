@@ -35,6 +35,16 @@ class Operation(msgspec.Struct, frozen=True, kw_only=True):
     default_error_type: type[Any] | None = None
     parameters: tuple[Parameter, ...] = ()
 
+    def error_body(self, status: int, text: str) -> Any:
+        """The error answer decoded into the schema the document names for its status (or `default`), if any."""
+        error_type = self.error_types.get(status, self.default_error_type)
+        if error_type is None:
+            return None
+        try:
+            return self.codec.decode(text.encode(), error_type)
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+            return None
+
     def url_path(self, path_params: Mapping[str, str], encoded: Mapping[str, str] | None = None) -> str:
         """The path with each `{name}` replaced by its value, percent-encoded as one path segment (`encoded`:
         values written out already, by the operation's parameters)."""

@@ -13,12 +13,12 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import httpx
 import msgspec
 
-from sdkcore.errors import APIError, APIStatusError
+from sdkcore.errors import APIError, APIStatusError, server_message_of
 from sdkcore.operation import Operation, RequestOptions
 from sdkcore.parameters import request_parts
 from sdkcore.profile import APIProfile
@@ -297,8 +297,8 @@ class _Call:
     ) -> APIStatusError:
         status = response.status_code
         error_class = error_class or self.profile.errors.for_status(status)
-        body = _error_body(self.operation, status, text)
-        server_message = _server_message(body, text) or response.reason_phrase
+        body = self.operation.error_body(status, text)
+        server_message = server_message_of(body, text) or response.reason_phrase
         request_id = response.headers.get(self.profile.request_id_header)
         shown = server_message if len(server_message) <= MESSAGE_LIMIT else (
             f"{server_message[:MESSAGE_LIMIT]}... ({len(server_message) - MESSAGE_LIMIT} more characters in "
@@ -500,31 +500,3 @@ def _without_userinfo(url: str) -> str:
         return url
     authority, slash, path = rest.partition("/")
     return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
-
-
-def _error_body(operation: Operation, status: int, text: str) -> Any:
-    error_type = operation.error_types.get(status, operation.default_error_type)
-    if error_type is None:
-        return None
-    try:
-        return operation.codec.decode(text.encode(), error_type)
-    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
-        return None
-
-
-def _server_message(body: Any, text: str) -> str:
-    """The server's explanation: the error model's `error`/`detail` text, the same keys of any JSON object, or the
-    body as text."""
-    fields: Any = body
-    if fields is None:
-        try:
-            fields = msgspec.json.decode(text)
-        except (msgspec.DecodeError, RecursionError):
-            fields = None
-    for key in ("error", "detail", "message"):
-        value: object = (
-            cast("dict[str, object]", fields).get(key) if isinstance(fields, dict) else getattr(fields, key, None)
-        )
-        if isinstance(value, str):
-            return value
-    return text

@@ -15,7 +15,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 CODEGEN = ROOT / "codegen"
 CONSTRUCTS = Path(__file__).with_name("constructs.json")
-CODEGEN_MODULES = ("generate", "models", "operations", "schema_files", "schema_types", "unions", "ecma_regex")
+CODEGEN_MODULES = (
+    "generate",
+    "models",
+    "model_defs",
+    "operations",
+    "schema_files",
+    "schema_types",
+    "unions",
+    "ecma_regex",
+)
 EMPTY_OPENAPI = {"openapi": "3.1.0", "info": {"title": "corpus", "version": "0"}, "paths": {}}
 
 
