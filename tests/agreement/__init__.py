@@ -7,12 +7,13 @@
                   codec.decode, codec.encode, seed=0, valid=60, mutants=120)
 
 Each `Disagreement` names the schema file ($id) and the entry's JSON pointer, how the instance was made (its
-category and the instance path it changed), the instance, and both verdicts. Modules: `ecma` (the independent
-validator), `regexgen` (strings from a pattern's parse tree), `instances` (valid instances from the schema),
+category and the instance path it changed), the instance, and both verdicts. Modules: `tests.support.ecma_validator`
+(the independent validator), `regexgen` (strings from a pattern's parse tree), `instances` (valid instances from the schema),
 `mutants` (mutations of them), `check` (the comparison).
 """
 
 from tests.agreement.check import INTEGRAL_FLOAT, Disagreement, Report, check, run
-from tests.agreement.ecma import load_registry, validator_for
+from tests.support.ecma_validator import registry_of as load_registry
+from tests.support.ecma_validator import validator_for
 
 __all__ = ["INTEGRAL_FLOAT", "Disagreement", "Report", "check", "load_registry", "run", "validator_for"]

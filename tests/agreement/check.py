@@ -21,9 +21,9 @@ import msgspec
 from jsonschema.exceptions import best_match
 from referencing import Registry
 
-from tests.agreement.ecma import validator_for
 from tests.agreement.instances import Generator, Site, Style
 from tests.agreement.mutants import INTEGRAL_FLOAT, mutants_of, select
+from tests.support.ecma_validator import validator_for
 
 __all__ = ["INTEGRAL_FLOAT", "Disagreement", "Report", "check", "run"]
 

@@ -20,8 +20,8 @@ from urllib.parse import unquote, urldefrag, urljoin
 
 from referencing import Registry
 
-from tests.agreement.ecma import FORMATS, ecma_search
 from tests.agreement.regexgen import EDGE_STRINGS, Mode, RegexGenerator, random_text
+from tests.support.ecma_validator import FORMATS, ecma_search
 
 __all__ = ["JSON_TYPES", "Generator", "Part", "Site", "Style", "View", "canonical"]
 

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from tests.agreement.ecma import FORMATS
 from tests.agreement.instances import Site, View
 from tests.agreement.regexgen import EDGE_STRINGS, RegexGenerator
+from tests.support.ecma_validator import FORMATS
 
 __all__ = ["INTEGRAL_FLOAT", "Mutant", "mutants_of", "select"]
 

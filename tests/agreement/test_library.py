@@ -11,8 +11,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from tests.agreement.check import GENERATED, INTEGRAL_FLOAT, NO_VALID_INSTANCE, REENCODED, check, run
-from tests.agreement.ecma import validator_for
 from tests.agreement.instances import Generator, Style
+from tests.support.ecma_validator import validator_for
 
 BASE = "https://agreement.test/"
 

@@ -20,7 +20,8 @@ from referencing import Registry
 
 from tests.agreement.check import Disagreement, check
 from tests.agreement.deviations import unexplained
-from tests.agreement.ecma import SPEC, load_registry
+from tests.support.ecma_validator import SPEC
+from tests.support.ecma_validator import registry_of as load_registry
 
 PACKAGES = {"waygrid": "waygrid_api", "exosphere": "exosphere_api"}
 SEED = 0

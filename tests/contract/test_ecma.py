@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.contract.ecma import DIALECT, ecma_validator, registry_of
 from tests.contract.vectors import FORMATS, json_path, schema_error_paths
+from tests.support.ecma_validator import DIALECT, ecma_validator, registry_of
 
 
 def errors(schema: Any, document: Any) -> list[tuple[str, str]]:

@@ -8,7 +8,6 @@ from collections import Counter
 import msgspec
 import pytest
 
-from tests.contract.ecma import ecma_validator
 from tests.contract.vectors import (
     FORMATS,
     MINIMUM_CASES,
@@ -22,6 +21,7 @@ from tests.contract.vectors import (
     schema_error_paths,
     vector_files,
 )
+from tests.support.ecma_validator import ecma_validator
 
 CASES = list(load_cases())
 

@@ -15,7 +15,7 @@ import msgspec
 from jsonschema.exceptions import ValidationError
 from referencing import Registry
 
-from tests.contract.ecma import ecma_validator, registry_of
+from tests.support.ecma_validator import ecma_validator, registry_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "spec"
