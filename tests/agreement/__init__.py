@@ -7,9 +7,9 @@
                   codec.decode, codec.encode, seed=0, valid=60, mutants=120)
 
 Each `Disagreement` names the schema file ($id) and the entry's JSON pointer, how the instance was made (its
-category and the instance path it changed), the instance, and both verdicts. Modules: `tests.support.ecma_validator`
-(the independent validator), `regexgen` (strings from a pattern's parse tree), `instances` (valid instances from the schema),
-`mutants` (mutations of them), `check` (the comparison).
+category and the instance path it changed), the instance, and both verdicts. The independent validator is
+`tests.support.ecma_validator`; here: `regexgen` (strings from a pattern's parse tree), `instances` (valid instances
+from the schema), `mutants` (mutations of them), `check` (the comparison).
 """
 
 from tests.agreement.check import INTEGRAL_FLOAT, Disagreement, Report, check, run
