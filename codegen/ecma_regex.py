@@ -45,8 +45,8 @@ class _Reader:
         self.at += size
         return chunk
 
-    def fail(self, what: str) -> PatternError:
-        return PatternError(f"{what} (at offset {self.at} of {self.text!r})")
+    def fail(self, what: str, at: int | None = None) -> PatternError:
+        return PatternError(f"{what} (at offset {self.at if at is None else at} of {self.text!r})")
 
 
 def _code_point(value: int) -> str:
@@ -166,6 +166,7 @@ def _group_opening(reader: _Reader) -> str:
 
 def _escape(reader: _Reader) -> str:
     """An escape outside a class, after its backslash."""
+    start = reader.at - 1
     letter = reader.take()
     if letter in CLASS_MEMBERS:
         return f"[{CLASS_MEMBERS[letter]}]"
@@ -174,7 +175,7 @@ def _escape(reader: _Reader) -> str:
     if letter in SIMPLE_ESCAPES:
         return SIMPLE_ESCAPES[letter]
     if letter in "bB":
-        raise reader.fail(f"\\{letter} (word boundary) is ASCII in ECMA-262 and Unicode in Python; spell it out")
+        raise reader.fail(f"\\{letter} (word boundary) is ASCII in ECMA-262 and Unicode in Python; spell it out", start)
     if letter in SYNTAX:
         return "/" if letter == "/" else "\\" + letter
     if letter.isdigit() and letter != "0":
@@ -192,8 +193,8 @@ def _escape(reader: _Reader) -> str:
     if point is not None:
         return _code_point(point)
     if letter in "pP":
-        raise reader.fail("Unicode property escapes (\\p{...}) have no Python re equivalent")
-    raise reader.fail(f"\\{letter} is not an ECMA-262 escape in u mode")
+        raise reader.fail("Unicode property escapes (\\p{...}) have no Python re equivalent", start)
+    raise reader.fail(f"\\{letter} is not an ECMA-262 escape in u mode", start)
 
 
 def to_python(pattern: str) -> str:

@@ -150,9 +150,10 @@ class _Walk:
         policy = node.retry_policy
         kind = type(policy)
         if kind is not NoRetry:
-            if not 0 <= policy.max_retries <= INT32_MAX:  # type: ignore[union-attr]
-                self.report(path, "max-retries", f"maxRetries must be between 0 and {INT32_MAX}, got "
-                            f"{policy.max_retries}", ".retryPolicy.maxRetries")  # type: ignore[union-attr]  # fmt: skip
+            retries = getattr(policy, "max_retries", None)  # a variant added to the schema may have none
+            if retries is not None and not 0 <= retries <= INT32_MAX:
+                self.report(path, "max-retries", f"maxRetries must be between 0 and {INT32_MAX}, got {retries}",
+                            ".retryPolicy.maxRetries")  # fmt: skip
             if kind is BoundedExponentialRetry and policy.cap.nanoseconds < policy.base.nanoseconds:  # type: ignore[union-attr]
                 self.report(path, "retry-cap", "cap must be at least base", ".retryPolicy.cap")
             if kind is PolynomialRetry and not math.isfinite(policy.power):  # type: ignore[union-attr]
