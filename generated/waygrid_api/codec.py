@@ -6,7 +6,9 @@ Custom wire types (Duration, Timestamp) travel as strings in the server's own sy
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, Union
+import math
+from decimal import Decimal
+from typing import Any, TypeVar, Union, cast
 
 import msgspec
 
@@ -73,20 +75,52 @@ def decoder(type_: type[T]) -> msgspec.json.Decoder[T]:
             placeholder = msgspec.defstruct("_NoVariant", [], tag_field=tag_field, tag=_PLACEHOLDER_TAG)
             target = Union[type_, placeholder]  # noqa: UP007  (a runtime union of classes)
             _TAGGED.add(type_)
+            _TARGETS[type_] = target
         found = _DECODERS[type_] = msgspec.json.Decoder(target, dec_hook=_dec_hook)
     return found
 
 
 _PLACEHOLDER_TAG = "\x00"
 _TAGGED: set[Any] = set()
+_TARGETS: dict[Any, Any] = {}
+
+
+def _number(text: str) -> Any:
+    """A JSON number with a fraction or exponent, as JSON Schema reads it: 2.0 and 1e2 are the integers 2 and 100."""
+    exact = Decimal(text)
+    if abs(exact.adjusted()) <= _MAX_DIGITS and exact == exact.to_integral_value():
+        return int(exact)
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"Number out of range: {text}")
+    return value
+
+
+_MAX_DIGITS = 400  # an integral number longer than this is left to float, which refuses it as out of range
+_LOOSE_NUMBERS = msgspec.json.Decoder(float_hook=_number)
 
 
 def decode(data: bytes | str, type_: type[T]) -> T:
-    """Decode and validate JSON into `type_`; raises msgspec.ValidationError naming the JSON path."""
-    value = decoder(type_).decode(data)
+    """Decode and validate JSON into `type_`; raises msgspec.ValidationError naming the JSON path.
+
+    msgspec reads an `int` only from a number written without a fraction or exponent, while JSON Schema (and both
+    servers) take `2.0` for 2. A document refused for a float where an int belongs is read again, its integral
+    numbers as integers (slower, and only then); what is still wrong is reported as msgspec reports it.
+    """
+    value: Any
+    try:
+        value = decoder(type_).decode(data)
+    except msgspec.ValidationError as error:
+        if "got `float`" not in str(error):
+            raise
+        try:
+            loose = _LOOSE_NUMBERS.decode(data)
+        except ValueError:
+            raise error from None
+        value = msgspec.convert(loose, _TARGETS.get(type_, type_), dec_hook=_dec_hook)
     if type_ in _TAGGED and not isinstance(value, type_):
         raise msgspec.ValidationError(f"Invalid value {_PLACEHOLDER_TAG!r} - at `$.{_tag_field(type_)}`")
-    return value
+    return cast("T", value)
 
 
 def to_builtins(value: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tests.agreement.check import INTEGRAL_FLOAT, Disagreement
+from tests.agreement.check import Disagreement
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,6 @@ def _stricter(disagreement: Disagreement) -> bool:
 
 
 DEVIATIONS = (
-    Deviation(
-        "integral-float",
-        "JSON Schema counts 2.0 as an integer; msgspec reads an int only from a number written without a fraction "
-        'or exponent (and has no mode that allows 2.0 without also allowing "2").',
-        lambda d: _stricter(d) and d.category == INTEGRAL_FLOAT and "Expected `int" in d.model_says,
-    ),
     Deviation(
         "beyond-double",
         "A JSON number beyond the IEEE-754 double range (e.g. 1e400) has no msgspec float; the schema sets no bound.",
