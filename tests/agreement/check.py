@@ -25,7 +25,7 @@ from tests.agreement.instances import Generator, Site, Style
 from tests.agreement.mutants import INTEGRAL_FLOAT, mutants_of, select
 from tests.support.ecma_validator import validator_for
 
-__all__ = ["INTEGRAL_FLOAT", "Disagreement", "Report", "check", "run"]
+__all__ = ["INTEGRAL_FLOAT", "Compared", "Disagreement", "Report", "check", "run"]
 
 Decode = Callable[[bytes, Any], Any]
 Encode = Callable[[Any], bytes]
@@ -92,6 +92,18 @@ class Report:
     """Instances compared, per category."""
     valid: int = 0
     """Validator-valid instances generated."""
+    compared: list[Compared] = field(default_factory=list)
+    """Every instance compared, in order, with the model's verdict (kept only when `run(..., keep=True)`)."""
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One instance both sides judged: the JSON bytes decoded, how it was made, and the model's verdict."""
+
+    category: str
+    path: tuple[str | int, ...]
+    data: bytes
+    model_valid: bool
 
 
 def _style(attempt: int) -> Style:
@@ -111,8 +123,11 @@ def _dump(instance: Any) -> bytes | None:
 
 
 class _Checker:
-    def __init__(self, registry: Registry[Any], uri: str, model: Any, decode: Decode, encode: Encode) -> None:
+    def __init__(
+        self, registry: Registry[Any], uri: str, model: Any, decode: Decode, encode: Encode, keep: bool = False
+    ) -> None:
         self.validator = validator_for(registry, uri)
+        self.keep = keep
         self.model = model
         self.decode = decode
         self.encode = encode
@@ -123,6 +138,10 @@ class _Checker:
 
     def add(self, disagreement: Disagreement) -> None:
         self.report.disagreements.append(disagreement)
+
+    def _keep(self, category: str, path: tuple[str | int, ...], data: bytes, model_valid: bool) -> None:
+        if self.keep:
+            self.report.compared.append(Compared(category, path, data, model_valid))
 
     def _explain(self, instance: Any) -> str:
         error = best_match(self.validator.iter_errors(instance))
@@ -153,18 +172,21 @@ class _Checker:
         try:
             decoded = self.decode(data, self.model)
         except (msgspec.ValidationError, msgspec.DecodeError) as error:
+            self._keep(category, path, data, False)
             if valid:
                 add(category, f"invalid: {error}", "valid")
             return valid, False
         except Exception as error:  # any other exception is itself a finding
             add(category, f"error: {type(error).__name__}: {error}", self._explain(instance))
             return valid, False
+        self._keep(category, path, data, True)
         if not valid:
             add(category, "valid", self._explain(instance))
             return valid, True
         try:
             encoded = self.encode(decoded)
             again = json.loads(encoded)
+            self._keep(REENCODED, path, encoded, True)
         except Exception as error:
             add(REENCODED, f"valid, but encoding failed: {type(error).__name__}: {error}", "-")
             return valid, False
@@ -185,16 +207,18 @@ def run(
     valid: int = 60,
     mutants: int = 120,
     skip_categories: Collection[str] = (),
+    keep: bool = False,
 ) -> Report:
     """Check one schema entry (`uri` = an $id, optionally with a `#/$defs/X` fragment) against `model`.
 
     `decode(data, model)` must raise msgspec.ValidationError/DecodeError for invalid JSON; `encode(value)` writes a
     decoded value back. Mutants of the categories in `skip_categories` (e.g. `INTEGRAL_FLOAT`) are not tried.
+    With `keep`, the report also lists every instance compared (`Report.compared`), for another validator to judge.
     The same arguments give the same instances and the same report. A broken schema raises: a dangling $ref
     (referencing.exceptions.Unresolvable), a pattern that is not ECMA-262 (regress.RegressError).
     """
     rng = random.Random(f"{seed}|{uri}")
-    checker = _Checker(registry, uri, model, decode, encode)
+    checker = _Checker(registry, uri, model, decode, encode, keep)
     generator = Generator(registry, uri, rng)
     found: list[tuple[Any, list[Site]]] = []
     agreed: list[tuple[Any, list[Site]]] = []
