@@ -89,7 +89,8 @@ def tests_all(session: nox.Session) -> None:
 
 @nox.session
 def contract(session: nox.Session) -> None:
-    """Cross-language contract vectors: the Python runner (msgspec + jsonschema) and the Node.js runner (ajv)."""
+    """Cross-language contract vectors: the Python runner (msgspec + jsonschema) and the Node.js runner (ajv); and
+    ajv as a second validator of the agreement check's instances (tests/agreement/export.py, agreement.mjs)."""
     session.install("-e", ".[test]")
     session.run("pytest", "tests/contract", "-q")
     npm = shutil.which("npm")
@@ -97,6 +98,10 @@ def contract(session: nox.Session) -> None:
         session.error("npm is required for the Node.js contract runner (install Node.js 20 or newer)")
     session.run(npm, "ci", "--no-audit", "--no-fund", "--prefix", str(NODE_RUNNER), external=True)
     session.run("node", str(NODE_RUNNER / "run-vectors.mjs"), external=True)
+    # ajv as the agreement check's second validator: the check's instances, with the model's verdicts, re-validated.
+    instances = Path(session.create_tmp()) / "agreement-instances.json"
+    session.run("python", "tests/agreement/export.py", str(instances))
+    session.run("node", str(NODE_RUNNER / "agreement.mjs"), str(instances), external=True)
     # The documented recipe alone validates every vector: spec/ copied to an empty folder outside the repository.
     session.run("python", "tests/contract/recipe/check_recipe.py")
 

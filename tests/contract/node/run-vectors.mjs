@@ -11,22 +11,18 @@
 //
 // Usage: node run-vectors.mjs [VECTORS_DIR]   (default: <repo>/spec/vectors)
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import Ajv2020 from "ajv/dist/2020.js";
-
 import { errorPath } from "./locations.mjs";
 import {
-  SchemaError, collectAnnotationKeywords, prepareForAjv, readFormats, registerAnnotations, registerFormats,
+  AJV_OPTIONS, SchemaError, collectAnnotationKeywords, isDir, loadSpecSchemas, makeAjv, readFormats, readJsonFile,
+  sortedEntries,
 } from "./schemas.mjs";
 import { runSelfTest } from "./self-test.mjs";
 
 // Documented minimum number of cases per API; fewer is a failure.
 const MIN_CASES = Object.freeze({ waygrid: 40, exosphere: 25 });
-
-const AJV_OPTIONS = Object.freeze({ strict: true, allErrors: true, discriminator: true });
 
 const SCRIPT_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(SCRIPT_DIR, "..", "..", "..");
@@ -41,36 +37,12 @@ const FORMATS_FILE = join(SPEC_DIR, "formats.json");
 class Fatal extends Error {}
 
 function readJson(file) {
-  let text;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new Fatal(`${rel(file)}: cannot read: ${err.message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new Fatal(`${rel(file)}: not valid JSON: ${err.message}`);
-  }
+  return readJsonFile(file, rel(file));
 }
 
 function rel(file) {
   const r = relative(REPO_ROOT, file);
   return r.startsWith("..") ? file : r || ".";
-}
-
-function isDir(path) {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function sortedEntries(dir, predicate) {
-  return readdirSync(dir)
-    .filter((name) => predicate(join(dir, name), name))
-    .sort();
 }
 
 function formatAjvErrors(errors) {
@@ -80,35 +52,6 @@ function formatAjvErrors(errors) {
       return `${e.instancePath || "(root)"} [${e.keyword}] ${e.message}${params}`;
     })
     .join("; ");
-}
-
-// ---------------------------------------------------------------------------
-// Schemas of spec/<api>/
-
-function loadSpecSchemas() {
-  const schemas = []; // {file, relPath, schema}
-  for (const api of sortedEntries(SPEC_DIR, (p, name) => isDir(p) && name !== "vectors")) {
-    const apiDir = join(SPEC_DIR, api);
-    for (const name of sortedEntries(apiDir, (p, n) => n.endsWith(".schema.json"))) {
-      const file = join(apiDir, name);
-      const schema = readJson(file);
-      if (typeof schema.$id !== "string" || !/^[a-z][a-z0-9+.-]*:/i.test(schema.$id)) {
-        throw new Fatal(`${rel(file)}: needs an absolute $id`);
-      }
-      // Discriminator mappings checked against their unions, then removed.
-      schemas.push({ file, relPath: `${api}/${name}`, schema: prepareForAjv(schema, rel(file)) });
-    }
-  }
-  return schemas;
-}
-
-// An ajv that knows exactly the formats of spec/formats.json (any other is a
-// strict-mode "unknown format") and the x- keywords as annotations.
-function makeAjv(options, formats, annotationKeywords) {
-  const ajv = new Ajv2020({ ...options });
-  registerFormats(ajv, formats);
-  registerAnnotations(ajv, annotationKeywords);
-  return ajv;
 }
 
 // ---------------------------------------------------------------------------
@@ -201,7 +144,7 @@ function main() {
   const validateVectorFile = format.validate;
 
   // The API schemas.
-  const specSchemas = loadSpecSchemas();
+  const specSchemas = loadSpecSchemas(SPEC_DIR, rel);
   const annotationKeywords = collectAnnotationKeywords(specSchemas.map(({ schema }) => schema));
   const compiler = new Compiler((options) => {
     const instance = makeAjv(options, formats, annotationKeywords);

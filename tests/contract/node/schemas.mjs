@@ -2,6 +2,16 @@
 // following spec/vectors/README.md: x- keywords become annotations, formats are
 // exactly those of spec/formats.json, and OpenAPI discriminator mappings are
 // checked against the union they describe and then removed (ajv refuses them).
+// Also the ajv setup run-vectors.mjs, agreement.mjs and self-test.mjs share:
+// AJV_OPTIONS, makeAjv and loadSpecSchemas.
+
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+import Ajv2020 from "ajv/dist/2020.js";
+
+// How every ajv instance of the runners is set up (JSON Schema 2020-12).
+export const AJV_OPTIONS = Object.freeze({ strict: true, allErrors: true, discriminator: true });
 
 // Keywords whose value is a map of name -> subschema.
 const SCHEMA_MAP_KEYWORDS = new Set(["$defs", "definitions", "properties", "patternProperties", "dependentSchemas"]);
@@ -171,4 +181,66 @@ export function prepareForAjv(schema, where) {
     if (isObject(sub.discriminator)) delete sub.discriminator.mapping;
   });
   return copy;
+}
+
+// A JSON file, parsed; a SchemaError naming it as `where` if it cannot be read.
+export function readJsonFile(file, where = file) {
+  let text;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new SchemaError(`${where}: cannot read: ${err.message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new SchemaError(`${where}: not valid JSON: ${err.message}`);
+  }
+}
+
+// Whether path is a directory (false if it does not exist).
+export function isDir(path) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+// The names in dir for which predicate(path, name) holds, sorted.
+export function sortedEntries(dir, predicate) {
+  return readdirSync(dir)
+    .filter((name) => predicate(join(dir, name), name))
+    .sort();
+}
+
+// Every specDir/<api>/*.schema.json (spec/vectors aside), sorted, each as
+// {file, relPath: "<api>/<name>", schema}: its discriminator mappings checked
+// against their unions, then removed (prepareForAjv). `name(file)` names a file
+// in messages.
+export function loadSpecSchemas(specDir, name = (file) => file) {
+  const schemas = [];
+  for (const api of sortedEntries(specDir, (p, n) => isDir(p) && n !== "vectors")) {
+    const apiDir = join(specDir, api);
+    for (const fileName of sortedEntries(apiDir, (p, n) => n.endsWith(".schema.json"))) {
+      const file = join(apiDir, fileName);
+      const schema = readJsonFile(file, name(file));
+      if (typeof schema.$id !== "string" || !/^[a-z][a-z0-9+.-]*:/i.test(schema.$id)) {
+        throw new SchemaError(`${name(file)}: needs an absolute $id`);
+      }
+      schemas.push({ file, relPath: `${api}/${fileName}`, schema: prepareForAjv(schema, name(file)) });
+    }
+  }
+  return schemas;
+}
+
+// An ajv that knows exactly the given formats (those of spec/formats.json, from
+// readFormats; any other is a strict-mode "unknown format") and the x- keywords
+// as annotations, and the given schemas (loadSpecSchemas' `schema`s).
+export function makeAjv(options = AJV_OPTIONS, formats = new Map(), annotationKeywords = new Map(), schemas = []) {
+  const ajv = new Ajv2020({ ...options });
+  registerFormats(ajv, formats);
+  registerAnnotations(ajv, annotationKeywords);
+  for (const schema of schemas) ajv.addSchema(schema);
+  return ajv;
 }
