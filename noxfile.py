@@ -6,6 +6,7 @@ import glob
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import nox
@@ -99,7 +100,8 @@ def contract(session: nox.Session) -> None:
     session.run(npm, "ci", "--no-audit", "--no-fund", "--prefix", str(NODE_RUNNER), external=True)
     session.run("node", str(NODE_RUNNER / "run-vectors.mjs"), external=True)
     # ajv as the agreement check's second validator: the check's instances, with the model's verdicts, re-validated.
-    instances = Path(session.create_tmp()) / "agreement-instances.json"
+    # (Not session.create_tmp(): it points TMPDIR into the repository, where the recipe check refuses to run.)
+    instances = Path(tempfile.mkdtemp(prefix="agreement-")) / "instances.json"
     session.run("python", "tests/agreement/export.py", str(instances))
     session.run("node", str(NODE_RUNNER / "agreement.mjs"), str(instances), external=True)
     # The documented recipe alone validates every vector: spec/ copied to an empty folder outside the repository.
