@@ -71,7 +71,15 @@ def _escape_code_point(reader: _Reader, letter: str) -> int | None:
         digits = reader.take(4)
         if not set(digits) <= HEX:
             raise reader.fail("\\u needs four hexadecimal digits")
-        return int(digits, 16)
+        point = int(digits, 16)
+        low = reader.text[reader.at + 2 : reader.at + 6]
+        paired = 0xD800 <= point <= 0xDBFF and reader.peek(2) == "\\u" and len(low) == 4 and set(low) <= HEX
+        if paired and 0xDC00 <= int(low, 16) <= 0xDFFF:  # a surrogate pair is one code point in u mode
+            reader.at += 6
+            return 0x10000 + ((point - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+        if 0xD800 <= point <= 0xDFFF:
+            raise reader.fail("a lone surrogate escape matches nothing a JSON string decodes to in Python")
+        return point
     if letter == "c":
         control = reader.take()
         if not control.isascii() or not control.isalpha():
@@ -178,17 +186,8 @@ def _escape(reader: _Reader) -> str:
         raise reader.fail(f"\\{letter} (word boundary) is ASCII in ECMA-262 and Unicode in Python; spell it out", start)
     if letter in SYNTAX:
         return "/" if letter == "/" else "\\" + letter
-    if letter.isdigit() and letter != "0":
-        if reader.peek().isdigit():
-            raise reader.fail("backreferences above \\9 are not supported")
-        return "\\" + letter
-    if letter == "k":
-        if reader.take() != "<":
-            raise reader.fail("\\k needs <name>")
-        end = reader.text.find(">", reader.at)
-        name = reader.text[reader.at : end] if end > 0 else ""
-        reader.at = end + 1
-        return f"(?P={name})"
+    if (letter.isdigit() and letter != "0") or letter == "k":
+        raise reader.fail("backreferences differ (ECMA-262 matches an unset group as empty, Python fails it)", start)
     point = _escape_code_point(reader, letter)
     if point is not None:
         return _code_point(point)
@@ -202,6 +201,7 @@ def to_python(pattern: str) -> str:
     reader = _Reader(pattern)
     out: list[str] = []
     atom = False  # whether a quantifier may follow
+    groups: list[str] = []  # the openings of the groups around the current position
     while reader.more():
         char = reader.take()
         if char in "*+?" or (char == "{" and QUANTIFIER.match(reader.text, reader.at - 1)):
@@ -231,6 +231,14 @@ def to_python(pattern: str) -> str:
             out.append(_class(reader))
         elif char == "(":
             out.append(_group_opening(reader))
+            groups.append(out[-1])
+        elif char == ")":
+            if not groups:
+                raise reader.fail("a ')' with no group to close")
+            out.append(char)
+            opening = groups.pop()
+            atom = not opening.startswith(("(?=", "(?!", "(?<=", "(?<!"))  # u mode: a lookaround is not quantified
+            continue
         else:
             out.append(char)
         atom = char not in "(|^$"

@@ -102,6 +102,7 @@ def jinja_env() -> jinja2.Environment:
 
 def docstring(text: str) -> str:
     body = text.strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    body = "".join(c if c >= " " or c in "\n\t" else f"\\x{ord(c):02x}" for c in body)
     return '"""' + body + (' """' if body.endswith('"') else '"""')
 
 

@@ -10,8 +10,10 @@ from typing import Any
 
 from schema_files import Location
 
-RESERVED = {"Annotated", "Any", "Dict", "List", "Literal", "TypeAlias", "Enum", "IntEnum", "Struct", "Meta", "UNSET",
-            "UnsetType", "field", "unique_items", "annotations"}  # fmt: skip
+# Builtins the annotations name: a field called `int` would hide the type from the annotations after it.
+BUILTIN_TYPES = {"str", "int", "float", "bool", "bytes", "list", "dict"}
+RESERVED = BUILTIN_TYPES | {"Annotated", "Any", "Dict", "List", "Literal", "TypeAlias", "Enum", "IntEnum", "Struct",
+                            "Meta", "UNSET", "UnsetType", "field", "unique_items", "annotations"}  # fmt: skip
 
 
 @dataclass

@@ -259,7 +259,9 @@ class ApiModels:
         if not isinstance(variants, list) or not variants:
             raise where.child(key).error(f"{key} needs a non-empty list of schemas")
         single = sum(1 for v in variants if v != {"type": "null"}) == 1
-        types = [self.type_of(where.child(key, i), v, module, hint if single else f"{hint}{i}", variant=True)
+        # Only a union of two or more objects tags them; a tagged Struct elsewhere would be read without its tag.
+        tagging = sum(1 for i, v in enumerate(variants) if self.tags.target(where.child(key, i), v) is not None) > 1
+        types = [self.type_of(where.child(key, i), v, module, hint if single else f"{hint}{i}", variant=tagging)
                  for i, v in enumerate(variants)]  # fmt: skip
         found = union(types, where.child(key), exclusive=key == "oneOf")
         declared = schema.get("type")
@@ -316,6 +318,11 @@ class ApiModels:
             item = self.type_of(where.child("items"), items, module, hint + "Item")
             meta = length_bounds(schema, ("minItems", "maxItems"), where)
             unique = schema.get("uniqueItems", False)
+            if unique is True and item.structs:
+                raise where.child("uniqueItems").error(
+                    "uniqueItems over objects read into Structs cannot be checked: a Struct has filled in defaults "
+                    "and dropped unknown members, so equal Structs may come from different JSON"
+                )
             if unique is not False and (unique is not True or not unique_ok):
                 raise where.child("uniqueItems").error(
                     "uniqueItems is checked by the holding Struct after decoding, so it must be true and sit on a "
@@ -372,6 +379,11 @@ class ApiModels:
             if tag is not None and wire == tag[0]:
                 if index != 0:
                     raise at.error(f"the tag member {wire!r} must be the first property: msgspec writes it first")
+                beside = set(body) - ANNOTATIONS - {"const", "enum", "type"} if isinstance(body, dict) else set()
+                declared = body.get("type") if isinstance(body, dict) else None
+                if beside or declared not in (None, "string" if isinstance(tag[1], str) else "integer"):
+                    raise at.error(f"the tag member {wire!r} is read by msgspec as its const alone; beside it "
+                                   f"{sorted(beside) or ['type ' + repr(declared)]} would not be checked")  # fmt: skip
                 continue
             fields.append(self._field(at, wire, body, wire in required, name, module))
         python_names = [f.name for f in fields]
@@ -407,10 +419,13 @@ class ApiModels:
         problem = self.default_problem(at, value)
         if problem is not None:
             raise at.child("default").error(f"default {value!r} does not match its own schema: {problem}")
-        names = set(found.members())
-        enum = next((e for m in self.modules.values() for e in m.enums if e.name in names), None)
-        if enum is not None:
-            return f"{enum.name}.{next(member for member, v in enum.members if v == value)}"
+        for name in found.members():
+            enum = self._enum_named(name, module)
+            member = next((m for m, v in enum.members if v == value and type(v) is type(value)), None) if enum else None
+            if enum is not None and member is not None:
+                return f"{enum.name}.{member}"
+        if isinstance(value, float) and value.is_integer() and "number" not in found.kinds:
+            return repr(int(value))  # 2.0 for an integer: the field holds an int
         if value == [] or (value == {} and not found.structs):
             return repr(value)
         if value == {} and len(found.structs) == 1:
@@ -418,6 +433,12 @@ class ApiModels:
         if isinstance(value, (list, dict)):
             raise at.child("default").error("only empty lists and maps ({} for an object) are supported as defaults")
         return repr(value)
+
+    def _enum_named(self, name: str, module: ModuleDef) -> EnumDef | None:
+        """The Enum a name in `module` stands for (defined there or imported), if it is one."""
+        origin = module.claimed.get(name)
+        owner = self.named.get(origin or "", (module.name, name))[0]
+        return next((e for e in self.modules[owner].enums if e.name == name), None) if owner in self.modules else None
 
     def default_problem(self, at: Location, value: Any) -> str | None:
         """Why `value` does not match the schema at `at` (jsonschema's message), or None when it does."""

@@ -25,7 +25,7 @@ class Location:
     pointer: str
 
     def child(self, *parts: str | int) -> Location:
-        escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+        escaped = (str(part).replace("~", "~0").replace("/", "~1").replace("%", "%25") for part in parts)
         return Location(self.file, self.pointer + "".join("/" + part for part in escaped))
 
     def error(self, message: str) -> CodegenError:
@@ -48,6 +48,22 @@ class SchemaFiles:
         self.documents: dict[str, Any] = {}
         for path in sorted(spec_dir.glob("*.schema.json")):
             self.documents[path.name] = self._read(path)
+        self._check_ids()
+
+    def _check_ids(self) -> None:
+        """Each `$id` ends in its own file name, all under one base: codegen resolves a sibling `$ref` by file
+        name, which then is where a validator resolves it by `$id`."""
+        bases: dict[str, str] = {}
+        for name, document in self.documents.items():
+            declared = document.get("$id")
+            if declared is None:
+                continue
+            if not isinstance(declared, str) or not declared.endswith("/" + name):
+                raise CodegenError(self.shown(name), "/$id", f"$id {declared!r} must end in /{name}")
+            bases[name] = declared.removesuffix(name)
+        if len(set(bases.values())) > 1:
+            raise CodegenError(self.shown(sorted(bases)[-1]), "/$id", f"the files' $ids have different bases: "
+                               f"{sorted(set(bases.values()))}")  # fmt: skip
 
     def add(self, name: str, path: Path) -> Any:
         """Another document whose schemas may be referenced and typed (the OpenAPI document)."""

@@ -94,7 +94,15 @@ def py_repr(value: Any) -> str:
     return repr(value)
 
 
+INT64 = (-(2**63), 2**63 - 1)
+
+
 def check_keywords(schema: dict[str, Any], where: Location) -> None:
+    if "$id" in schema and where.pointer:
+        raise where.child("$id").error("$id below a file's root changes the base of its $refs; not supported")
+    for key in ("title", "description"):
+        if key in schema and not isinstance(schema[key], str):
+            raise where.child(key).error(f"{key} must be a string")
     for key in schema:
         if key in REFUSED:
             raise where.child(key).error(f"refused: {REFUSED[key]}")
@@ -127,8 +135,7 @@ def combined_pattern(patterns: list[str], where: Location) -> str:
         return patterns[0]
     if any(re.search(r"\\[1-9]|\(\?P=", pattern) for pattern in patterns):
         raise where.error("a pattern with backreferences cannot be combined with a format")
-    anywhere = "[\\s\\S]*?"
-    return "\\A" + "".join(f"(?={'' if p.startswith('^') else anywhere}(?:{p}))" for p in patterns)
+    return "\\A" + "".join(f"(?=[\\s\\S]*?(?:{p}))" for p in patterns)
 
 
 def number_bounds(schema: dict[str, Any], kind: str, where: Location) -> dict[str, Any]:
@@ -141,6 +148,11 @@ def number_bounds(schema: dict[str, Any], kind: str, where: Location) -> dict[st
             raise where.child(key).error(f"{key} must be a number")
         if kind == "integer" and not float(value).is_integer():
             raise where.child(key).error(f"{key} {value!r} on an integer: write a whole number")
+        if kind == "integer" and not INT64[0] <= int(value) <= INT64[1]:
+            raise where.child(key).error(f"{key} {value!r}: msgspec checks integer bounds within 64 bits only")
+        if kind == "number" and isinstance(value, int) and float(value) != value:
+            raise where.child(key).error(f"{key} {value!r} is not exactly a double: msgspec compares numbers as "
+                                         "doubles, so the bound would move")  # fmt: skip
         if key == "multipleOf" and (kind == "number" or value <= 0):
             raise where.child(key).error("multipleOf is supported on integers only (float remainders differ "
                                          "between validators), with a positive whole value")  # fmt: skip
@@ -210,8 +222,11 @@ def literal_type(values: list[Any]) -> PyType:
 def check_literal(value: Any, where: Location) -> None:
     if isinstance(value, bool) or not (value is None or isinstance(value, (str, int))):
         raise where.error(f"{value!r}: only strings, integers and null can be const/enum values of a msgspec model")
+    if isinstance(value, int) and not INT64[0] <= value <= INT64[1]:
+        raise where.error(f"{value!r}: a msgspec Literal holds 64-bit integers only")
 
 
 def enum_member_name(value: Any) -> str:
-    text = re.sub(r"\W", "_", str(value)).upper() or "EMPTY"
-    return f"V_{text}" if text[0].isdigit() else text
+    """An Enum member name for a value: upper case, identifier characters only, never _sunder_ or __dunder__."""
+    text = "".join(c if ("A" + c).isidentifier() else "_" for c in str(value).upper()).strip("_") or "EMPTY"
+    return text if text[0].isidentifier() else f"V_{text}"

@@ -52,7 +52,7 @@ class UnionTags:
                 for index, body in enumerate(schema[key]):
                     self._walk(where.child(key, index), body)
 
-    def _target(self, where: Location, variant: Any) -> tuple[Location, Any] | None:
+    def target(self, where: Location, variant: Any) -> tuple[Location, Any] | None:
         """The object schema a variant stands for (following $refs), or None for a non-object variant."""
         seen: set[str] = set()
         while isinstance(variant, dict) and "$ref" in variant:
@@ -67,14 +67,14 @@ class UnionTags:
             return where, variant
         if any(key in variant for key in ("oneOf", "anyOf")):
             for inner in variant.get("oneOf", variant.get("anyOf", [])):
-                if self._target(where, inner) is not None:
+                if self.target(where, inner) is not None:
                     raise where.error("a union of objects inside another union: list the objects in one oneOf")
         return None
 
     def _union(self, where: Location, schema: dict[str, Any], key: str) -> None:
         objects: list[tuple[Location, Any]] = []
         for index, variant in enumerate(schema[key]):
-            target = self._target(where.child(key, index), variant)
+            target = self.target(where.child(key, index), variant)
             if target is not None:
                 objects.append(target)
         discriminator = schema.get("discriminator")

@@ -21,7 +21,8 @@ ALPHABET = ["a", "Z", "0", "9", "_", "-", ".", "/", " ", "\t", "\n", "\r", "\x0b
 PATTERNS = [
     r"\s", r"\S", r"^\s*\S+(\s+\S+){4}\s*$", r"\d", r"^\d+$", r"\w+", r"\W", r"\D", r"^.$", r".", r"^a$", r"a$",
     r"[\s\S]", r"[^\s]", r"[\S]", r"[^\S]", r"[.\s]", r"[^.\s]", r"[a-z0-9-]+", r"^[^~/]*$", r"\u00e9", r"\u{1F600}",
-    r"\x1c", r"^(?!\s*store\s*$)[\s\S]*\S", r"(?<n>a)\k<n>", r"(a)\1", r"a{2,3}", r"a{2}", r"a+?", r"\/", r"\.",
+    r"\x1c", r"^(?!\s*store\s*$)[\s\S]*\S", r"(?<n>a)b", r"\ud83d\ude00", r"[\ud83d\ude00a]", r"(?=a)a",
+    r"a{2,3}", r"a{2}", r"a+?", r"\/", r"\.",
     r"[\]]", r"[\-a]", r"[a\-]", r"\cJ", r"\0", r"(?=a)", r"(?<=a)b", r"(?<!a)b", r"^$", r"[^]a]", r"\t\n\v\f\r",
 ]  # fmt: skip
 
@@ -84,7 +85,9 @@ def test_translation_matches_where_ecma_matches(pattern: str, ecma: ModuleType) 
         (r"[\d-z]", "shorthand class"), (r"[\S-]", "spell the class out"), (r"\-", "not an ECMA-262 escape"),
         (r"\q", "not an ECMA-262 escape"), (r"\01", "octal"), (r"[a", "unterminated"),
         (r"\x4g", "two hexadecimal"), (r"\x4", "ends inside"),
-        (r"(?<=a+)b", "no Python equivalent"), (r"*a", "nothing to repeat"),
+        (r"(?<=a+)b", "no Python equivalent"), (r"*a", "nothing to repeat"), (r"(a)\1", "backreferences"),
+        (r"(?<n>a)\k<n>", "backreferences"), (r"^(?=a)*b", "nothing to repeat"), (r"\ud800", "lone surrogate"),
+        (r"a)", "no group to close"),
     ],
 )  # fmt: skip
 def test_patterns_without_one_meaning_are_refused(pattern: str, reason: str, ecma: ModuleType) -> None:

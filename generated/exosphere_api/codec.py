@@ -41,7 +41,8 @@ def decoder(type_: type[T]) -> msgspec.json.Decoder[T]:
         tag_field = _tag_field(type_)
         target: Any = type_
         if tag_field is not None:
-            placeholder = msgspec.defstruct("_NoVariant", [], tag_field=tag_field, tag=_PLACEHOLDER_TAG)
+            tag: Any = _PLACEHOLDER_TAG if isinstance(type_.__struct_config__.tag, str) else _PLACEHOLDER_INT_TAG  # type: ignore[attr-defined]
+            placeholder = msgspec.defstruct("_NoVariant", [], tag_field=tag_field, tag=tag)
             target = Union[type_, placeholder]  # noqa: UP007  (a runtime union of classes)
             _TAGGED.add(type_)
             _TARGETS[type_] = target
@@ -50,6 +51,7 @@ def decoder(type_: type[T]) -> msgspec.json.Decoder[T]:
 
 
 _PLACEHOLDER_TAG = "\x00"
+_PLACEHOLDER_INT_TAG = -(2**63)
 _TAGGED: set[Any] = set()
 _TARGETS: dict[Any, Any] = {}
 
@@ -80,7 +82,7 @@ def decode(data: bytes | str, type_: type[T]) -> T:
     try:
         value = decoder(type_).decode(data)
     except msgspec.ValidationError as error:
-        if "got `float`" not in str(error):
+        if "got `float`" not in str(error) and not str(error).startswith("Expected `int` - at"):  # (a union tag)
             raise
         try:
             loose = _LOOSE_NUMBERS.decode(data)
@@ -88,7 +90,8 @@ def decode(data: bytes | str, type_: type[T]) -> T:
             raise error from None
         value = msgspec.convert(loose, _TARGETS.get(type_, type_))
     if type_ in _TAGGED and not isinstance(value, type_):
-        raise msgspec.ValidationError(f"Invalid value {_PLACEHOLDER_TAG!r} - at `$.{_tag_field(type_)}`")
+        placeholder_tag = getattr(value, "__struct_config__").tag  # noqa: B009  (a runtime Struct class)
+        raise msgspec.ValidationError(f"Invalid value {placeholder_tag!r} - at `$.{_tag_field(type_)}`")
     return cast("T", value)
 
 
