@@ -7,6 +7,7 @@ import msgspec
 import pytest
 
 from exosphere_api import codec as exosphere_codec
+from exosphere_api.models.errors import ErrorDetail
 from exosphere_api.models.retry_policy import RetryPolicy
 from tests.agreement.check import INTEGRAL_FLOAT, Disagreement
 from tests.agreement.deviations import DEVIATIONS, unexplained
@@ -44,3 +45,9 @@ def test_only_the_described_disagreements_are_filtered() -> None:
     assert unexplained([laxer, integral, other]) == [laxer, integral, other]
     assert unexplained([_disagreement("extreme-number", "invalid: Number out of range - at `$.x`")]) == []
     assert {deviation.name for deviation in DEVIATIONS} == {"beyond-double", "duration-bound"}
+
+
+def test_a_lone_surrogate_is_refused_by_msgspec() -> None:
+    """Outside any schema: JSON Schema validators accept "\\ud800"; msgspec cannot decode it (documented)."""
+    with pytest.raises(msgspec.DecodeError):
+        exosphere_codec.decode(b'{"detail": "\\ud800"}', ErrorDetail)
