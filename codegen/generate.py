@@ -126,10 +126,15 @@ def custom_type_defs(api: Api) -> dict[str, tuple[Path, dict[str, Any]]]:
     """The $defs entries mapped to a Python type of this package through x-python-import."""
     found: dict[str, tuple[Path, dict[str, Any]]] = {}
     for path in schema_files(api):
-        for body in json.loads(path.read_text(encoding="utf-8")).get("$defs", {}).values():
-            target = body.get("x-python-import", {})
-            if target.get("module", "").startswith(api.package + "."):
-                found[target["module"].removeprefix(api.package + ".")] = (path, body)
+        for key, body in json.loads(path.read_text(encoding="utf-8")).get("$defs", {}).items():
+            if not isinstance(body, dict) or "x-python-import" not in body:
+                continue
+            module = str(body["x-python-import"].get("module", ""))
+            if not module.startswith(api.package + "."):
+                raise CodegenError(f"spec/{api.name}/{path.name}", f"/$defs/{key}/x-python-import",
+                                   f"module {module!r} is not in {api.package}: the codec reads only the custom "
+                                   "types codegen renders into the package")  # fmt: skip
+            found[module.removeprefix(api.package + ".")] = (path, body)
     return found
 
 
@@ -148,8 +153,15 @@ def custom_type_pattern(path: Path, body: dict[str, Any]) -> str:
 
 def generate_custom_types(api: Api, package_dir: Path, env: jinja2.Environment) -> list[dict[str, str]]:
     defs = custom_type_defs(api)
-    if set(defs) != set(api.custom_types):
-        raise SystemExit(f"{api.name}: x-python-import modules {sorted(defs)} != templates {sorted(api.custom_types)}")
+    for module, (path, body) in sorted(defs.items()):
+        if module not in api.custom_types:
+            key = next(k for k, v in json.loads(path.read_text(encoding="utf-8"))["$defs"].items() if v == body)
+            raise CodegenError(f"spec/{api.name}/{path.name}", f"/$defs/{key}/x-python-import",
+                               f"no template renders module {module!r}: codegen has "
+                               f"{sorted(api.custom_types) or 'none'} for {api.name}")  # fmt: skip
+    missing = sorted(set(api.custom_types) - set(defs))
+    if missing:
+        raise CodegenError(f"spec/{api.name}", "", f"templates for {missing} but no $defs entry imports them")
     codec_types = []
     for module, parse in sorted(api.custom_types.items()):
         path, body = defs[module]
@@ -173,14 +185,20 @@ def api_profile(api: Api, openapi: dict[str, Any]) -> dict[str, str | None]:
     declared = openapi.get("components", {}).get("securitySchemes", {})
     schemes = [declared[name] for entry in openapi.get("security", []) for name in entry]
     if len(schemes) > 1:
-        raise SystemExit(f"spec/{api.name}/openapi.json: one security scheme at most, found {len(schemes)}")
+        raise CodegenError(
+            f"spec/{api.name}/openapi.json", "/security", f"one security scheme at most, found {len(schemes)}"
+        )
     auth_header = auth_scheme = None
     if schemes and schemes[0]["type"] == "http":
         auth_header, auth_scheme = "authorization", schemes[0]["scheme"].capitalize()
     elif schemes and schemes[0]["type"] == "apiKey" and schemes[0]["in"] == "header":
         auth_header = schemes[0]["name"]
     elif schemes:
-        raise SystemExit(f"spec/{api.name}/openapi.json: unsupported security scheme {schemes[0]}")
+        raise CodegenError(
+            f"spec/{api.name}/openapi.json",
+            "/components/securitySchemes",
+            f"unsupported security scheme {schemes[0]} (http bearer and apiKey in a header are)",
+        )
     return {
         "name": api.name,
         "auth_header": auth_header,
