@@ -260,7 +260,7 @@ class ApiModels:
             raise where.child(key).error(f"{key} needs a non-empty list of schemas")
         single = sum(1 for v in variants if v != {"type": "null"}) == 1
         # Only a union of two or more objects tags them; a tagged Struct elsewhere would be read without its tag.
-        tagging = sum(1 for i, v in enumerate(variants) if self.tags.target(where.child(key, i), v) is not None) > 1
+        tagging = self.tags.tags_here(where)
         types = [self.type_of(where.child(key, i), v, module, hint if single else f"{hint}{i}", variant=tagging)
                  for i, v in enumerate(variants)]  # fmt: skip
         found = union(types, where.child(key), exclusive=key == "oneOf")
@@ -302,16 +302,9 @@ class ApiModels:
             return PyType(annotated(PRIMITIVE[kind], number_bounds(schema, kind, where)), kinds)
         if kind == "string":
             meta = length_bounds(schema, ("minLength", "maxLength"), where)
-            patterns = [python_pattern(schema["pattern"], where.child("pattern"))] if "pattern" in schema else []
-            if "format" in schema:
-                if schema["format"] not in self.formats:
-                    raise where.child("format").error(
-                        f"format {schema['format']!r} is not enforced by the generated models; the formats with one "
-                        f"meaning in every runner are {sorted(self.formats)} (spec/formats.json); use a pattern"
-                    )
-                patterns.append(self.formats[schema["format"]])
-            if patterns:
-                meta["pattern"] = combined_pattern(patterns, where)
+            pattern = self.string_pattern(schema, where)
+            if pattern is not None:
+                meta["pattern"] = pattern
             return PyType(annotated("str", meta), frozenset({"string"}))
         if kind == "array":
             items = schema.get("items", True)
@@ -330,6 +323,18 @@ class ApiModels:
                 )
             return PyType(annotated(f"List[{item.code}]", meta), frozenset({"array"}), item.names, unique=unique)
         return self._object(where, schema, module, hint)
+
+    def string_pattern(self, schema: dict[str, Any], where: Location) -> str | None:
+        """The Python pattern a string must match: its ECMA-262 `pattern` and its `format`, if any."""
+        patterns = [python_pattern(schema["pattern"], where.child("pattern"))] if "pattern" in schema else []
+        if "format" in schema:
+            if schema["format"] not in self.formats:
+                raise where.child("format").error(
+                    f"format {schema['format']!r} is not enforced by the generated models; the formats with one "
+                    f"meaning in every runner are {sorted(self.formats)} (spec/formats.json); use a pattern"
+                )
+            patterns.append(self.formats[schema["format"]])
+        return combined_pattern(patterns, where) if patterns else None
 
     def _object(self, where: Location, schema: dict[str, Any], module: ModuleDef, hint: str) -> PyType:
         if "properties" in schema or schema.get("additionalProperties") is False:

@@ -90,10 +90,6 @@ def load_formats(path: Path = FORMATS_FILE) -> dict[str, str]:
     return {name: body["pattern"] for name, body in json.loads(path.read_text(encoding="utf-8"))["formats"].items()}
 
 
-def py_repr(value: Any) -> str:
-    return repr(value)
-
-
 INT64 = (-(2**63), 2**63 - 1)
 
 
@@ -116,7 +112,7 @@ def check_keywords(schema: dict[str, Any], where: Location) -> None:
 def annotated(base: str, meta: dict[str, Any]) -> str:
     if not meta:
         return base
-    args = ", ".join(f"{name}={py_repr(value)}" for name, value in meta.items())
+    args = ", ".join(f"{name}={value!r}" for name, value in meta.items())
     return f"Annotated[{base}, Meta({args})]"
 
 
@@ -213,7 +209,7 @@ def literal_type(values: list[Any]) -> PyType:
         kinds.add("null" if value is None else "string" if isinstance(value, str) else "integer")
     if not shown:
         return PyType("None", frozenset(kinds), literals=tuple(values))
-    code = "Literal[" + ", ".join(py_repr(value) for value in shown) + "]"
+    code = "Literal[" + ", ".join(repr(value) for value in shown) + "]"
     if None in values:
         code += " | None"
     return PyType(code, frozenset(kinds), literals=tuple(values))

@@ -22,6 +22,11 @@ class UnionTags:
     def __init__(self, files: SchemaFiles) -> None:
         self.files = files
         self.tags: dict[str, tuple[str, Any, str]] = {}  # variant location -> (tag field, value, union location)
+        self.tagging: set[str] = set()  # the unions of two or more objects, which tag their variants
+
+    def tags_here(self, location: Location) -> bool:
+        """Whether the union at `location` is one that tags its variants (two or more objects)."""
+        return str(location) in self.tagging
 
     def of(self, location: Location) -> tuple[str, Any] | None:
         found = self.tags.get(str(location))
@@ -52,7 +57,7 @@ class UnionTags:
                 for index, body in enumerate(schema[key]):
                     self._walk(where.child(key, index), body)
 
-    def target(self, where: Location, variant: Any) -> tuple[Location, Any] | None:
+    def _target(self, where: Location, variant: Any) -> tuple[Location, Any] | None:
         """The object schema a variant stands for (following $refs), or None for a non-object variant."""
         seen: set[str] = set()
         while isinstance(variant, dict) and "$ref" in variant:
@@ -67,14 +72,14 @@ class UnionTags:
             return where, variant
         if any(key in variant for key in ("oneOf", "anyOf")):
             for inner in variant.get("oneOf", variant.get("anyOf", [])):
-                if self.target(where, inner) is not None:
+                if self._target(where, inner) is not None:
                     raise where.error("a union of objects inside another union: list the objects in one oneOf")
         return None
 
     def _union(self, where: Location, schema: dict[str, Any], key: str) -> None:
         objects: list[tuple[Location, Any]] = []
         for index, variant in enumerate(schema[key]):
-            target = self.target(where.child(key, index), variant)
+            target = self._target(where.child(key, index), variant)
             if target is not None:
                 objects.append(target)
         discriminator = schema.get("discriminator")
@@ -82,8 +87,9 @@ class UnionTags:
             if discriminator is not None and "mapping" in discriminator:
                 self._check_mapping(where, discriminator, objects, discriminator.get("propertyName"))
             return
+        self.tagging.add(str(where))
         for target, body in objects:
-            if target.pointer == where.child(key).pointer or "properties" not in body:
+            if "properties" not in body:
                 raise target.error("an object variant of a union needs properties")
             if not (target.pointer == "" or re.fullmatch(r"/\$defs/[^/]+", target.pointer)):
                 raise target.error("each object variant of a union must be a $defs entry (it names the Struct)")
