@@ -148,7 +148,7 @@ class ApiModels:
                 raise location.error(f"this tagged union variant is referenced on its own at {referrer}: msgspec would "
                                      "read it there without its tag; reference its union instead")  # fmt: skip
             if key not in self.types:
-                self.types[key] = PyType(name, frozenset({"object"}), structs=(name,))
+                self.types[key] = PyType(name, frozenset({"object"}), structs=(name,), holds_struct=True)
                 self.pending.append(location)
             found = self.types[key]
         elif key in self.types:
@@ -162,7 +162,7 @@ class ApiModels:
             self.building.discard(key)
             self.types[key] = found
         names = {name} if here and not is_struct(schema) and not is_enum(schema) else set()
-        return PyType(found.code, found.kinds, names, found.literals, found.structs)
+        return PyType(found.code, found.kinds, names, found.literals, found.structs, holds_struct=found.holds_struct)
 
     def _unnamed(self, location: Location) -> tuple[str, str]:
         raise location.error("$ref must point at a file's root or a $defs entry (that is what gets a Python name)")
@@ -175,7 +175,7 @@ class ApiModels:
         found = self.type_of(location, schema, module, name)
         doc = schema.get("description") if isinstance(schema, dict) else None
         module.aliases.append(AliasDef(name, found.code, doc, found.names))
-        return PyType(name, found.kinds, found.names, found.literals, found.structs)
+        return PyType(name, found.kinds, found.names, found.literals, found.structs, holds_struct=found.holds_struct)
 
     def _custom(self, location: Location, schema: dict[str, Any], name: str, module: ModuleDef) -> PyType:
         target = schema["x-python-import"]
@@ -311,7 +311,7 @@ class ApiModels:
             item = self.type_of(where.child("items"), items, module, hint + "Item")
             meta = length_bounds(schema, ("minItems", "maxItems"), where)
             unique = schema.get("uniqueItems", False)
-            if unique is True and item.structs:
+            if unique is True and item.holds_struct:
                 raise where.child("uniqueItems").error(
                     "uniqueItems over objects read into Structs cannot be checked: a Struct has filled in defaults "
                     "and dropped unknown members, so equal Structs may come from different JSON"
@@ -321,7 +321,8 @@ class ApiModels:
                     "uniqueItems is checked by the holding Struct after decoding, so it must be true and sit on a "
                     "property's own array schema (not in a $defs entry, an array item or a map value)"
                 )
-            return PyType(annotated(f"List[{item.code}]", meta), frozenset({"array"}), item.names, unique=unique)
+            return PyType(annotated(f"List[{item.code}]", meta), frozenset({"array"}), item.names, unique=unique,
+                          holds_struct=item.holds_struct)  # fmt: skip
         return self._object(where, schema, module, hint)
 
     def string_pattern(self, schema: dict[str, Any], where: Location) -> str | None:
@@ -344,7 +345,7 @@ class ApiModels:
                 hint += "Object"
             module.claim(hint, str(where), where)
             self._define_struct(where, schema, hint, module)
-            return PyType(hint, frozenset({"object"}), structs=(hint,))
+            return PyType(hint, frozenset({"object"}), structs=(hint,), holds_struct=True)
         if schema.get("required"):
             raise where.child("required").error("required members of a map (no properties) cannot be checked")
         key = "str"
@@ -356,7 +357,8 @@ class ApiModels:
         value = self.type_of(where.child("additionalProperties"), schema.get("additionalProperties", True), module,
                              hint + "Value")  # fmt: skip
         meta = length_bounds(schema, ("minProperties", "maxProperties"), where)
-        return PyType(annotated(f"Dict[{key}, {value.code}]", meta), frozenset({"object"}), value.names)
+        return PyType(annotated(f"Dict[{key}, {value.code}]", meta), frozenset({"object"}), value.names,
+                      holds_struct=value.holds_struct)  # fmt: skip
 
     def _define_struct(self, where: Location, schema: dict[str, Any], name: str, module: ModuleDef) -> None:
         check_keywords(schema, where)

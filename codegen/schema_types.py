@@ -71,6 +71,7 @@ class PyType:
     literals: tuple[Any, ...] | None = None  # a pure Literal[...] type: its values
     structs: tuple[str, ...] = ()  # Struct classes among the members (object kind)
     unique: bool = False  # needs the uniqueItems post-check (an array field's own schema)
+    holds_struct: bool = False  # a Struct is this type, a member of it, or inside it (an item, a map value)
 
     def members(self) -> list[str]:
         """The top-level members of `A | B | None`."""
@@ -198,8 +199,8 @@ def union(variants: list[PyType], where: Location, *, exclusive: bool) -> PyType
     if "None" in members:
         members = [m for m in members if m != "None"] + ["None"]
     code = " | ".join(members)
-    return PyType(code, frozenset().union(*(v.kinds for v in variants)),
-                  set().union(*(v.names for v in variants)), None, structs)  # fmt: skip
+    return PyType(code, frozenset().union(*(v.kinds for v in variants)), set().union(*(v.names for v in variants)),
+                  None, structs, holds_struct=any(v.holds_struct for v in variants))  # fmt: skip
 
 
 def literal_type(values: list[Any]) -> PyType:
