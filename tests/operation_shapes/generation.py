@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
+
+from tests.support.generated import imported as imported_from
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = Path(__file__).resolve().parent / "spec"
@@ -32,23 +33,8 @@ def run_codegen(spec_root: Path, output: Path) -> subprocess.CompletedProcess[st
     return subprocess.run(command, capture_output=True, text=True, check=False, timeout=120, cwd=ROOT)
 
 
-def _loaded() -> list[str]:
-    return [name for name in sys.modules if name == PACKAGE or name.startswith(PACKAGE + ".")]
-
-
 @contextmanager
 def imported(output: Path, *modules: str) -> Iterator[list[ModuleType]]:
-    """The generated `modules` (e.g. `shapes_api.operations`) imported from `output`; on exit the path entry and
-    every `shapes_api` module are gone again."""
-    if _loaded():
-        raise RuntimeError(f"{PACKAGE} is already imported: {_loaded()}")
-    entry = str(output)
-    sys.path.insert(0, entry)
-    importlib.invalidate_caches()
-    try:
-        yield [importlib.import_module(name) for name in modules]
-    finally:
-        sys.path.remove(entry)
-        for name in _loaded():
-            del sys.modules[name]
-        importlib.invalidate_caches()
+    """The generated `modules` (e.g. `shapes_api.operations`) imported from `output`, and forgotten on exit."""
+    with imported_from(output, PACKAGE, *modules) as found:
+        yield found

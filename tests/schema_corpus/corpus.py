@@ -12,6 +12,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from tests.support.generated import imported
+
 ROOT = Path(__file__).resolve().parents[2]
 CODEGEN = ROOT / "codegen"
 CONSTRUCTS = Path(__file__).with_name("constructs.json")
@@ -86,10 +88,6 @@ def generate(generate_module: ModuleType, spec_root: Path, api: str, package: st
 
 @contextmanager
 def importable(out: Path, package: str) -> Iterator[ModuleType]:
-    sys.path.insert(0, str(out))
-    try:
-        yield importlib.import_module(package)
-    finally:
-        sys.path.remove(str(out))
-        for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
-            del sys.modules[name]
+    """The generated `package` imported from `out`, and forgotten on exit."""
+    with imported(out, package) as (module,):
+        yield module
