@@ -49,13 +49,13 @@ class Operation(msgspec.Struct, frozen=True, kw_only=True):
         """The path with each `{name}` replaced by its value, percent-encoded as one path segment (`encoded`:
         values written out already, by the operation's parameters)."""
         path = self.path
+        written = dict(encoded or {})
         for name, value in path_params.items():
-            if name in (encoded or {}):
-                continue
-            if not isinstance(value, str) or not value:
-                raise ValueError(f"{self.operation_id}: path parameter {name!r} must be a non-empty string")
-            path = path.replace("{" + name + "}", encode_component(value))
-        for name, text in (encoded or {}).items():
+            if name not in written:
+                if not isinstance(value, str):
+                    raise ValueError(f"{self.operation_id}: path parameter {name!r} must be a non-empty string")
+                written[name] = encode_component(value)
+        for name, text in written.items():
             if not text:
                 raise ValueError(f"{self.operation_id}: path parameter {name!r} must be a non-empty string")
             path = path.replace("{" + name + "}", text)
