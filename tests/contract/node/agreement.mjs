@@ -16,7 +16,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import {
-  AJV_OPTIONS, SchemaError, collectAnnotationKeywords, loadSpecSchemas, makeAjv, readFormats, readJsonFile,
+  AJV_OPTIONS, Fatal, collectAnnotationKeywords, loadSpecSchemas, makeAjv, readFormats, readJsonFile, runScript,
 } from "./schemas.mjs";
 
 const SHOWN = 20;
@@ -27,7 +27,6 @@ const REPO_ROOT = resolve(SCRIPT_DIR, "..", "..", "..");
 const SPEC_DIR = join(REPO_ROOT, "spec");
 const FORMATS_FILE = join(SPEC_DIR, "formats.json");
 
-class Fatal extends Error {}
 
 function rel(file) {
   const r = relative(REPO_ROOT, file);
@@ -109,13 +108,4 @@ function main(argv) {
   return 1;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (err) {
-  if (err instanceof Fatal || err instanceof SchemaError) {
-    console.error(`error: ${err.message}`);
-    process.exitCode = 1;
-  } else {
-    throw err;
-  }
-}
+runScript(() => main(process.argv.slice(2)));

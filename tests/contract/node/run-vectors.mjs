@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 
 import { errorPath } from "./locations.mjs";
 import {
-  AJV_OPTIONS, SchemaError, collectAnnotationKeywords, isDir, loadSpecSchemas, makeAjv, readFormats, readJsonFile,
+  AJV_OPTIONS, Fatal, collectAnnotationKeywords, isDir, loadSpecSchemas, makeAjv, readFormats, readJsonFile, runScript,
   sortedEntries,
 } from "./schemas.mjs";
 import { runSelfTest } from "./self-test.mjs";
@@ -34,7 +34,6 @@ const FORMATS_FILE = join(SPEC_DIR, "formats.json");
 // ---------------------------------------------------------------------------
 // Small helpers
 
-class Fatal extends Error {}
 
 function readJson(file) {
   return readJsonFile(file, rel(file));
@@ -300,13 +299,4 @@ function main() {
   return exitCode;
 }
 
-try {
-  process.exitCode = main();
-} catch (err) {
-  if (err instanceof Fatal || err instanceof SchemaError) {
-    console.error(`error: ${err.message}`);
-    process.exitCode = 1;
-  } else {
-    throw err;
-  }
-}
+runScript(() => main());

@@ -27,6 +27,23 @@ const SCHEMA_KEYWORDS = new Set([
 // and the JSON pointer of the offending place.
 export class SchemaError extends Error {}
 
+// A script's own failure (bad input, a missing file): reported on one line, exit code 1.
+export class Fatal extends Error {}
+
+// Runs a script's main(); a Fatal or SchemaError becomes one `error:` line and exit code 1, anything else a crash.
+export function runScript(main) {
+  try {
+    process.exitCode = main();
+  } catch (err) {
+    if (err instanceof Fatal || err instanceof SchemaError) {
+      console.error(`error: ${err.message}`);
+      process.exitCode = 1;
+    } else {
+      throw err;
+    }
+  }
+}
+
 function isObject(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
