@@ -1,8 +1,9 @@
-"""Exosphere Python SDK: a typed, fast, drop-in replacement for exospherehost 0.0.3's graph API.
+"""Exosphere Python SDK: a typed, fast, drop-in replacement for exospherehost 0.0.3.
 
 `StateManager`, `GraphNodeModel`, `UnitesModel`, `RetryPolicyModel`, `StoreConfigModel`, `CronTrigger` and the
 enums keep the original names, signatures, defaults and messages; the models are the generated `exosphere_api`
-Structs. `SyncStateManager` is the blocking variant. HTTP machinery (httpx) loads on the first call.
+Structs. `SyncStateManager` is the blocking variant. The worker side is `Runtime`, `BaseNode`, `PruneSignal` and
+`ReQueueAfterSignal`, as in 0.0.3. HTTP machinery (httpx) loads on the first call.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -24,16 +25,20 @@ from exospherehost.models import (
     UnitesModel,
     UnitesStrategyEnum,
 )
+from exospherehost.node import BaseNode
+from exospherehost.signals import PruneSignal, ReQueueAfterSignal
 from exospherehost.statemanager import StateManager, SyncStateManager
 
 if TYPE_CHECKING:
     from exospherehost.results import GraphTemplate, TriggerResult
+    from exospherehost.runtime import Runtime
 
 __version__ = "0.1.0"
 VERSION = __version__
 
 __all__ = [
     "VERSION",
+    "BaseNode",
     "ConfigurationError",
     "CronTrigger",
     "ExosphereError",
@@ -42,8 +47,11 @@ __all__ = [
     "GraphValidationError",
     "GraphValidationTimeoutError",
     "ModelValidationError",
+    "PruneSignal",
+    "ReQueueAfterSignal",
     "RetryPolicyModel",
     "RetryStrategyEnum",
+    "Runtime",
     "StateManager",
     "StoreConfigModel",
     "SyncStateManager",
@@ -56,9 +64,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The result types pull in the response models; they load when first asked for.
+    # The result types pull in the response models, the runtime asyncio; they load when first asked for.
     if name in ("GraphTemplate", "TriggerResult"):
         from exospherehost import results
 
         return getattr(results, name)
+    if name == "Runtime":
+        from exospherehost.runtime import Runtime
+
+        return Runtime
     raise AttributeError(f"module 'exospherehost' has no attribute {name!r}")

@@ -54,3 +54,30 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
         return True
+
+
+class ValueFilter(logging.Filter):
+    """Replaces each of the given literal values (an API key) wherever it appears in a record's text."""
+
+    def __init__(self, values: Iterable[str]) -> None:
+        super().__init__()
+        self._values = sorted((value for value in values if value), key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for value in self._values:
+            text = text.replace(value, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
