@@ -13,12 +13,23 @@ from typing import TYPE_CHECKING
 
 from exosphere_api import codec
 from exosphere_api.models.errors import ErrorDetail, ValidationErrorResponse
+from exosphere_api.models.observation import (
+    GraphStructureResponse,
+    HealthResponse,
+    ListGraphTemplatesResponse,
+    ListNamespacesResponse,
+    ListRegisteredNodesResponse,
+    NodeRunDetailsResponse,
+    RunsResponse,
+)
 from exosphere_api.models.runtime import (
     EnqueueRequest,
     EnqueueResponse,
     ErroredRequest,
     ErroredResponse,
     ExecutedRequest,
+    ManualRetryRequest,
+    ManualRetryResponse,
     PruneRequest,
     ReEnqueueAfterRequest,
     RegisterNodesRequest,
@@ -41,7 +52,15 @@ __all__ = [
     "ERRORED_STATE",
     "EXECUTED_STATE",
     "GET_GRAPH",
+    "GET_GRAPH_STRUCTURE",
+    "GET_NODE_RUN_DETAILS",
+    "GET_RUNS",
     "GET_SECRETS",
+    "HEALTH",
+    "LIST_GRAPH_TEMPLATES",
+    "LIST_NAMESPACES",
+    "LIST_REGISTERED_NODES",
+    "MANUAL_RETRY_STATE",
     "PRUNE_STATE",
     "REGISTER_NODES",
     "RE_ENQUEUE_AFTER_STATE",
@@ -55,8 +74,24 @@ __all__ = [
     "executed_state_async",
     "get_graph",
     "get_graph_async",
+    "get_graph_structure",
+    "get_graph_structure_async",
+    "get_node_run_details",
+    "get_node_run_details_async",
+    "get_runs",
+    "get_runs_async",
     "get_secrets",
     "get_secrets_async",
+    "health",
+    "health_async",
+    "list_graph_templates",
+    "list_graph_templates_async",
+    "list_namespaces",
+    "list_namespaces_async",
+    "list_registered_nodes",
+    "list_registered_nodes_async",
+    "manual_retry_state",
+    "manual_retry_state_async",
     "prune_state",
     "prune_state_async",
     "re_enqueue_after_state",
@@ -76,6 +111,97 @@ API = APIProfile(
     idempotency_header="Idempotency-Key",
     request_id_header="x-exosphere-request-id",
 )
+
+HEALTH = Operation(
+    operation_id="health",
+    method="GET",
+    path="/health",
+    codec=codec,
+    success_status=frozenset({200}),
+    error_types={},
+)
+
+
+def health(
+    transport: SyncTransport,
+    *,
+    options: RequestOptions | None = None,
+) -> HealthResponse:
+    """Check that the server is up
+
+    `GET /health`; success: 200 HealthResponse.
+    """
+    response = transport.send(
+        HEALTH,
+        params={},
+        options=options,
+    )
+    return transport.decode(HEALTH, response, HealthResponse)
+
+
+async def health_async(
+    transport: AsyncTransport,
+    *,
+    options: RequestOptions | None = None,
+) -> HealthResponse:
+    """Check that the server is up
+
+    `GET /health`; success: 200 HealthResponse.
+    """
+    response = await transport.send(
+        HEALTH,
+        params={},
+        options=options,
+    )
+    return transport.decode(HEALTH, response, HealthResponse)
+
+
+LIST_NAMESPACES = Operation(
+    operation_id="list_namespaces",
+    method="GET",
+    path="/{version}/namespaces",
+    codec=codec,
+    success_status=frozenset({200}),
+    error_types={401: ErrorDetail, 404: ErrorDetail},
+    parameters=(Parameter(name="version", location="path", type=str, required=True),),
+)
+
+
+def list_namespaces(
+    transport: SyncTransport,
+    *,
+    version: str = "v0",
+    options: RequestOptions | None = None,
+) -> ListNamespacesResponse:
+    """List the namespaces
+
+    `GET /{version}/namespaces`; success: 200 ListNamespacesResponse. Error bodies: 401 ErrorDetail, 404 ErrorDetail.
+    """
+    response = transport.send(
+        LIST_NAMESPACES,
+        params={"version": version},
+        options=options,
+    )
+    return transport.decode(LIST_NAMESPACES, response, ListNamespacesResponse)
+
+
+async def list_namespaces_async(
+    transport: AsyncTransport,
+    *,
+    version: str = "v0",
+    options: RequestOptions | None = None,
+) -> ListNamespacesResponse:
+    """List the namespaces
+
+    `GET /{version}/namespaces`; success: 200 ListNamespacesResponse. Error bodies: 401 ErrorDetail, 404 ErrorDetail.
+    """
+    response = await transport.send(
+        LIST_NAMESPACES,
+        params={"version": version},
+        options=options,
+    )
+    return transport.decode(LIST_NAMESPACES, response, ListNamespacesResponse)
+
 
 GET_GRAPH = Operation(
     operation_id="get_graph",
@@ -248,6 +374,296 @@ async def trigger_graph_async(
         options=options,
     )
     return transport.decode(TRIGGER_GRAPH, response, TriggerGraphResponse)
+
+
+LIST_GRAPH_TEMPLATES = Operation(
+    operation_id="list_graph_templates",
+    method="GET",
+    path="/{version}/namespace/{namespace}/graphs/",
+    codec=codec,
+    success_status=frozenset({200}),
+    error_types={401: ErrorDetail, 404: ErrorDetail},
+    parameters=(
+        Parameter(name="namespace", location="path", type=str, required=True),
+        Parameter(name="version", location="path", type=str, required=True),
+    ),
+)
+
+
+def list_graph_templates(
+    transport: SyncTransport,
+    *,
+    namespace: str,
+    version: str = "v0",
+    options: RequestOptions | None = None,
+) -> ListGraphTemplatesResponse:
+    """List the graph templates of a namespace
+
+    `GET /{version}/namespace/{namespace}/graphs/`; success: 200 ListGraphTemplatesResponse. Error bodies: 401 ErrorDetail, 404 ErrorDetail.
+    """
+    response = transport.send(
+        LIST_GRAPH_TEMPLATES,
+        params={"namespace": namespace, "version": version},
+        options=options,
+    )
+    return transport.decode(LIST_GRAPH_TEMPLATES, response, ListGraphTemplatesResponse)
+
+
+async def list_graph_templates_async(
+    transport: AsyncTransport,
+    *,
+    namespace: str,
+    version: str = "v0",
+    options: RequestOptions | None = None,
+) -> ListGraphTemplatesResponse:
+    """List the graph templates of a namespace
+
+    `GET /{version}/namespace/{namespace}/graphs/`; success: 200 ListGraphTemplatesResponse. Error bodies: 401 ErrorDetail, 404 ErrorDetail.
+    """
+    response = await transport.send(
+        LIST_GRAPH_TEMPLATES,
+        params={"namespace": namespace, "version": version},
+        options=options,
+    )
+    return transport.decode(LIST_GRAPH_TEMPLATES, response, ListGraphTemplatesResponse)
+
+
+GET_RUNS = Operation(
+    operation_id="get_runs",
+    method="GET",
+    path="/{version}/namespace/{namespace}/runs/{page}/{size}",
+    codec=codec,
+    success_status=frozenset({200}),
+    error_types={401: ErrorDetail, 404: ErrorDetail, 422: ValidationErrorResponse},
+    parameters=(
+        Parameter(name="namespace", location="path", type=str, required=True),
+        Parameter(name="page", location="path", type=int, required=True),
+        Parameter(name="size", location="path", type=int, required=True),
+        Parameter(name="version", location="path", type=str, required=True),
+    ),
+)
+
+
+def get_runs(
+    transport: SyncTransport,
+    *,
+    namespace: str,
+    page: int,
+    size: int,
+    version: str = "v0",
+    options: RequestOptions | None = None,
+) -> RunsResponse:
+    """List the runs of a namespace, a page at a time
+
+    `GET /{version}/namespace/{namespace}/runs/{page}/{size}`; success: 200 RunsResponse. Error bodies: 401 ErrorDetail, 404 ErrorDetail, 422 ValidationErrorResponse.
+    """
+    response = transport.send(
+        GET_RUNS,
+        params={"namespace": namespace, "page": page, "size": size, "version": version},
+        options=options,
+    )
+    return transport.decode(GET_RUNS, response, RunsResponse)
+
+
+async def get_runs_async(
+    transport: AsyncTransport,
+    *,
+    namespace: str,
+    page: int,
+    size: int,
+    version: str = "v0",
+    options: RequestOptions | None = None,
+) -> RunsResponse:
+    """List the runs of a namespace, a page at a time
+
+    `GET /{version}/namespace/{namespace}/runs/{page}/{size}`; success: 200 RunsResponse. Error bodies: 401 ErrorDetail, 404 ErrorDetail, 422 ValidationErrorResponse.
+    """
+    response = await transport.send(
+        GET_RUNS,
+        params={"namespace": namespace, "page": page, "size": size, "version": version},
+        options=options,
+    )
+    return transport.decode(GET_RUNS, response, RunsResponse)
+
+
+GET_GRAPH_STRUCTURE = Operation(
+    operation_id="get_graph_structure",
+    method="GET",
+    path="/{version}/namespace/{namespace}/states/run/{run_id}/graph",
+    codec=codec,
+    success_status=frozenset({200}),
+    error_types={401: ErrorDetail, 404: ErrorDetail},
+    parameters=(
+        Parameter(name="namespace", location="path", type=str, required=True),
+        Parameter(name="run_id", location="path", type=str, required=True),
+        Parameter(name="version", location="path", type=str, required=True),
+    ),
+)
+
+
+def get_graph_structure(
+    transport: SyncTransport,
+    *,
+    namespace: str,
+    run_id: str,
+    version: str = "v0",
+    options: RequestOptions | None = None,
+) -> GraphStructureResponse:
+    """Read the states of a run as a graph
+
+    `GET /{version}/namespace/{namespace}/states/run/{run_id}/graph`; success: 200 GraphStructureResponse. Error bodies: 401 ErrorDetail, 404 ErrorDetail.
+    """
+    response = transport.send(
+        GET_GRAPH_STRUCTURE,
+        params={"namespace": namespace, "run_id": run_id, "version": version},
+        options=options,
+    )
+    return transport.decode(GET_GRAPH_STRUCTURE, response, GraphStructureResponse)
+
+
+async def get_graph_structure_async(
+    transport: AsyncTransport,
+    *,
+    namespace: str,
+    run_id: str,
+    version: str = "v0",
+    options: RequestOptions | None = None,
+) -> GraphStructureResponse:
+    """Read the states of a run as a graph
+
+    `GET /{version}/namespace/{namespace}/states/run/{run_id}/graph`; success: 200 GraphStructureResponse. Error bodies: 401 ErrorDetail, 404 ErrorDetail.
+    """
+    response = await transport.send(
+        GET_GRAPH_STRUCTURE,
+        params={"namespace": namespace, "run_id": run_id, "version": version},
+        options=options,
+    )
+    return transport.decode(GET_GRAPH_STRUCTURE, response, GraphStructureResponse)
+
+
+GET_NODE_RUN_DETAILS = Operation(
+    operation_id="get_node_run_details",
+    method="GET",
+    path="/{version}/namespace/{namespace}/graph/{graph_name}/run/{run_id}/node/{node_id}",
+    codec=codec,
+    success_status=frozenset({200}),
+    error_types={400: ErrorDetail, 401: ErrorDetail, 404: ErrorDetail},
+    parameters=(
+        Parameter(name="namespace", location="path", type=str, required=True),
+        Parameter(name="graph_name", location="path", type=str, required=True),
+        Parameter(name="run_id", location="path", type=str, required=True),
+        Parameter(name="node_id", location="path", type=str, required=True),
+        Parameter(name="version", location="path", type=str, required=True),
+    ),
+)
+
+
+def get_node_run_details(
+    transport: SyncTransport,
+    *,
+    namespace: str,
+    graph_name: str,
+    run_id: str,
+    node_id: str,
+    version: str = "v0",
+    options: RequestOptions | None = None,
+) -> NodeRunDetailsResponse:
+    """Read one state of a run
+
+    `GET /{version}/namespace/{namespace}/graph/{graph_name}/run/{run_id}/node/{node_id}`; success: 200 NodeRunDetailsResponse. Error bodies: 400 ErrorDetail, 401 ErrorDetail, 404 ErrorDetail.
+    """
+    response = transport.send(
+        GET_NODE_RUN_DETAILS,
+        params={
+            "namespace": namespace,
+            "graph_name": graph_name,
+            "run_id": run_id,
+            "node_id": node_id,
+            "version": version,
+        },
+        options=options,
+    )
+    return transport.decode(GET_NODE_RUN_DETAILS, response, NodeRunDetailsResponse)
+
+
+async def get_node_run_details_async(
+    transport: AsyncTransport,
+    *,
+    namespace: str,
+    graph_name: str,
+    run_id: str,
+    node_id: str,
+    version: str = "v0",
+    options: RequestOptions | None = None,
+) -> NodeRunDetailsResponse:
+    """Read one state of a run
+
+    `GET /{version}/namespace/{namespace}/graph/{graph_name}/run/{run_id}/node/{node_id}`; success: 200 NodeRunDetailsResponse. Error bodies: 400 ErrorDetail, 401 ErrorDetail, 404 ErrorDetail.
+    """
+    response = await transport.send(
+        GET_NODE_RUN_DETAILS,
+        params={
+            "namespace": namespace,
+            "graph_name": graph_name,
+            "run_id": run_id,
+            "node_id": node_id,
+            "version": version,
+        },
+        options=options,
+    )
+    return transport.decode(GET_NODE_RUN_DETAILS, response, NodeRunDetailsResponse)
+
+
+LIST_REGISTERED_NODES = Operation(
+    operation_id="list_registered_nodes",
+    method="GET",
+    path="/{version}/namespace/{namespace}/nodes/",
+    codec=codec,
+    success_status=frozenset({200}),
+    error_types={401: ErrorDetail, 404: ErrorDetail},
+    parameters=(
+        Parameter(name="namespace", location="path", type=str, required=True),
+        Parameter(name="version", location="path", type=str, required=True),
+    ),
+)
+
+
+def list_registered_nodes(
+    transport: SyncTransport,
+    *,
+    namespace: str,
+    version: str = "v0",
+    options: RequestOptions | None = None,
+) -> ListRegisteredNodesResponse:
+    """List the registered nodes of a namespace
+
+    `GET /{version}/namespace/{namespace}/nodes/`; success: 200 ListRegisteredNodesResponse. Error bodies: 401 ErrorDetail, 404 ErrorDetail.
+    """
+    response = transport.send(
+        LIST_REGISTERED_NODES,
+        params={"namespace": namespace, "version": version},
+        options=options,
+    )
+    return transport.decode(LIST_REGISTERED_NODES, response, ListRegisteredNodesResponse)
+
+
+async def list_registered_nodes_async(
+    transport: AsyncTransport,
+    *,
+    namespace: str,
+    version: str = "v0",
+    options: RequestOptions | None = None,
+) -> ListRegisteredNodesResponse:
+    """List the registered nodes of a namespace
+
+    `GET /{version}/namespace/{namespace}/nodes/`; success: 200 ListRegisteredNodesResponse. Error bodies: 401 ErrorDetail, 404 ErrorDetail.
+    """
+    response = await transport.send(
+        LIST_REGISTERED_NODES,
+        params={"namespace": namespace, "version": version},
+        options=options,
+    )
+    return transport.decode(LIST_REGISTERED_NODES, response, ListRegisteredNodesResponse)
 
 
 REGISTER_NODES = Operation(
@@ -596,6 +1012,65 @@ async def re_enqueue_after_state_async(
         options=options,
     )
     return transport.decode(RE_ENQUEUE_AFTER_STATE, response, StateActionResponse)
+
+
+MANUAL_RETRY_STATE = Operation(
+    operation_id="manual_retry_state",
+    method="POST",
+    path="/{version}/namespace/{namespace}/state/{state_id}/manual-retry",
+    codec=codec,
+    success_status=frozenset({200}),
+    error_types={401: ErrorDetail, 404: ErrorDetail, 409: ErrorDetail, 422: ValidationErrorResponse},
+    parameters=(
+        Parameter(name="namespace", location="path", type=str, required=True),
+        Parameter(name="state_id", location="path", type=str, required=True),
+        Parameter(name="version", location="path", type=str, required=True),
+    ),
+)
+
+
+def manual_retry_state(
+    transport: SyncTransport,
+    *,
+    namespace: str,
+    state_id: str,
+    version: str = "v0",
+    body: ManualRetryRequest,
+    options: RequestOptions | None = None,
+) -> ManualRetryResponse:
+    """Run a state again by hand
+
+    `POST /{version}/namespace/{namespace}/state/{state_id}/manual-retry`; success: 200 ManualRetryResponse. Error bodies: 401 ErrorDetail, 404 ErrorDetail, 409 ErrorDetail, 422 ValidationErrorResponse.
+    """
+    response = transport.send(
+        MANUAL_RETRY_STATE,
+        params={"namespace": namespace, "state_id": state_id, "version": version},
+        body=codec.encode(body),
+        options=options,
+    )
+    return transport.decode(MANUAL_RETRY_STATE, response, ManualRetryResponse)
+
+
+async def manual_retry_state_async(
+    transport: AsyncTransport,
+    *,
+    namespace: str,
+    state_id: str,
+    version: str = "v0",
+    body: ManualRetryRequest,
+    options: RequestOptions | None = None,
+) -> ManualRetryResponse:
+    """Run a state again by hand
+
+    `POST /{version}/namespace/{namespace}/state/{state_id}/manual-retry`; success: 200 ManualRetryResponse. Error bodies: 401 ErrorDetail, 404 ErrorDetail, 409 ErrorDetail, 422 ValidationErrorResponse.
+    """
+    response = await transport.send(
+        MANUAL_RETRY_STATE,
+        params={"namespace": namespace, "state_id": state_id, "version": version},
+        body=codec.encode(body),
+        options=options,
+    )
+    return transport.decode(MANUAL_RETRY_STATE, response, ManualRetryResponse)
 
 
 GET_SECRETS = Operation(

@@ -30,7 +30,20 @@ from exospherehost.signals import PruneSignal, ReQueueAfterSignal
 from exospherehost.statemanager import StateManager, SyncStateManager
 
 if TYPE_CHECKING:
-    from exospherehost.results import GraphTemplate, TriggerResult
+    from exospherehost.observation import RunResult, RunStatus, RunTimeoutError, StateStatus
+    from exospherehost.results import (
+        GraphTemplate,
+        GraphTemplates,
+        HealthResult,
+        ManualRetryResult,
+        Namespaces,
+        NodeRunDetails,
+        RegisteredNodes,
+        RunGraph,
+        RunsPage,
+        StoredGraphTemplate,
+        TriggerResult,
+    )
     from exospherehost.runtime import Runtime
 
 __version__ = "0.1.0"
@@ -44,16 +57,29 @@ __all__ = [
     "ExosphereError",
     "GraphNodeModel",
     "GraphTemplate",
+    "GraphTemplates",
     "GraphValidationError",
     "GraphValidationTimeoutError",
+    "HealthResult",
+    "ManualRetryResult",
     "ModelValidationError",
+    "Namespaces",
+    "NodeRunDetails",
     "PruneSignal",
     "ReQueueAfterSignal",
+    "RegisteredNodes",
     "RetryPolicyModel",
     "RetryStrategyEnum",
+    "RunGraph",
+    "RunResult",
+    "RunStatus",
+    "RunTimeoutError",
+    "RunsPage",
     "Runtime",
     "StateManager",
+    "StateStatus",
     "StoreConfigModel",
+    "StoredGraphTemplate",
     "SyncStateManager",
     "TriggerResult",
     "UnitesModel",
@@ -62,13 +88,20 @@ __all__ = [
     "errors",
 ]
 
+_RESULTS = ("GraphTemplate", "GraphTemplates", "HealthResult", "ManualRetryResult", "Namespaces", "NodeRunDetails",
+            "RegisteredNodes", "RunGraph", "RunsPage", "StoredGraphTemplate", "TriggerResult")  # fmt: skip
+
 
 def __getattr__(name: str) -> Any:
     # The result types pull in the response models, the runtime asyncio; they load when first asked for.
-    if name in ("GraphTemplate", "TriggerResult"):
+    if name in _RESULTS:
         from exospherehost import results
 
         return getattr(results, name)
+    if name in ("RunResult", "RunStatus", "RunTimeoutError", "StateStatus"):
+        from exospherehost import observation
+
+        return getattr(observation, name)
     if name == "Runtime":
         from exospherehost.runtime import Runtime
 

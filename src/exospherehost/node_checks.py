@@ -5,7 +5,7 @@ A model may be a pydantic `BaseModel` (as 0.0.3 requires) or a msgspec `Struct`;
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from exospherehost.node import BaseNode
 from exospherehost.node_models import field_annotations, is_model
@@ -15,12 +15,17 @@ __all__ = ["node_problems"]
 _KINDS = ("Inputs", "Outputs", "Secrets")
 
 
-def node_problems(nodes: list[Any]) -> list[str]:
+def _is_node(node: object) -> bool:
+    return isinstance(node, type) and issubclass(node, BaseNode)
+
+
+def node_problems(nodes: Sequence[object]) -> list[str]:
     """Every problem of `nodes`, each a line of the runtime's ValueError."""
     errors: list[str] = []
-    for node in nodes:
-        name = getattr(node, "__name__", repr(node))
-        if not (isinstance(node, type) and issubclass(node, BaseNode)):
+    for given in nodes:
+        node: object = given
+        name: str = getattr(node, "__name__", repr(node))
+        if not _is_node(node):
             errors.append(f"{name} does not inherit from exospherehost.BaseNode")
         if not hasattr(node, "Inputs"):
             errors.append(f"{name} does not have an Inputs class")

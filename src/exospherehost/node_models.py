@@ -8,11 +8,11 @@ from __future__ import annotations
 import sys
 import typing
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
-__all__ = ["dump", "field_annotations", "is_model", "is_pydantic", "json_schema", "build"]
+__all__ = ["build", "dump", "field_annotations", "is_model", "is_pydantic", "json_schema"]
 
 
 def is_pydantic(cls: object) -> bool:
@@ -81,12 +81,13 @@ def build(cls: type[Any], values: Mapping[str, Any]) -> Any:
         raise NodeInputError(f"{cls.__qualname__}: {error}") from None
 
 
-def dump(instance: Any) -> dict[str, Any]:
+def dump(instance: object) -> dict[str, Any]:
     """The output as 0.0.3 sends it (`model_dump()`); a Struct as its builtins."""
-    if is_struct(type(instance)):
+    kind: type[Any] = type(instance)
+    if is_struct(kind):
         dumped: dict[str, Any] = msgspec.to_builtins(instance)
         return dumped
-    if is_pydantic(type(instance)):
-        result: dict[str, Any] = instance.model_dump()
+    if is_pydantic(kind):
+        result: dict[str, Any] = cast(Any, instance).model_dump()
         return result
     raise TypeError(f"an output must be a pydantic BaseModel or a msgspec Struct, got {type(instance).__name__}")

@@ -27,7 +27,7 @@ import inspect
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -104,7 +104,7 @@ class Runtime:
         self._poll_interval = poll_interval
         self._grace_period = grace_period
         self._max_poll_backoff = max_poll_backoff
-        self._http = {"http_client": http_client, "http_transport": http_transport}
+        self._http_client, self._http_transport = http_client, http_transport
         self._state_manager_uri = state_manager_uri if state_manager_uri is not None else os.environ.get(URI_VARIABLE)
         found = key if key is not None else os.environ.get(KEY_VARIABLE)
         self._key = None if found is None else Secret(found)
@@ -128,8 +128,9 @@ class Runtime:
         self._finished: asyncio.Event | None = None
 
     def __repr__(self) -> str:
-        return (f"Runtime(namespace={self._namespace!r}, name={self._name!r}, "
-                f"nodes={[node.__name__ for node in self._nodes]!r}, state_manager_uri={self._state_manager_uri!r})")  # fmt: skip
+        names = [node.__name__ for node in self._nodes]
+        return (f"Runtime(namespace={self._namespace!r}, name={self._name!r}, nodes={names!r}, "
+                f"state_manager_uri={self._state_manager_uri!r})")  # fmt: skip
 
     # -- lifecycle -----------------------------------------------------------------------------------------------
 
@@ -162,8 +163,7 @@ class Runtime:
         key_filter = ValueFilter([self._secret()])
         logger.addFilter(key_filter)
         try:
-            async with self._connection():
-                await self._register()
+            async with self.connected():
                 await self._serve()
         finally:
             logger.removeFilter(key_filter)
@@ -201,24 +201,24 @@ class Runtime:
         return self._key.reveal()
 
     @contextlib.asynccontextmanager
-    async def _connection(self) -> Any:
+    async def connected(self) -> AsyncGenerator[Runtime, None]:
+        """Open the connection and register the nodes, for driving the runtime by hand with `run_once()` (a test
+        harness, a one-shot job); `start()` does this itself."""
         from exospherehost._api import PROFILE
         from sdkcore.transport import AsyncTransport
 
         assert self._state_manager_uri is not None
-        settings = {name: value for name, value in self._http.items() if value is not None}
-        transport = AsyncTransport(self._state_manager_uri, profile=PROFILE, api_key=self._secret(), **settings)
+        transport = AsyncTransport(self._state_manager_uri, profile=PROFILE, api_key=self._secret(),
+                                   http_client=self._http_client, http_transport=self._http_transport)  # fmt: skip
         self._transport = transport
         try:
-            yield transport
+            await self._register()
+            yield self
         finally:
             self._transport = None
             await transport.aclose()
 
     # -- the protocol --------------------------------------------------------------------------------------------
-
-    def _where(self, **path: str) -> dict[str, str]:
-        return {"namespace": self._namespace, "version": self._version, **path}
 
     async def _register(self) -> None:
         from exosphere_api import operations
@@ -231,19 +231,38 @@ class Runtime:
             runtime_name=self._name,
             runtime_namespace=self._namespace,
             nodes=[
-                NodeRegistration(name=node.__name__, namespace=self._namespace,
-                                 inputs_schema=json_schema(node.Inputs), outputs_schema=json_schema(node.Outputs),
-                                 secrets=list(field_annotations(node.Secrets)))  # fmt: skip
+                NodeRegistration(
+                    name=node.__name__,
+                    namespace=self._namespace,
+                    inputs_schema=json_schema(node.Inputs),
+                    outputs_schema=json_schema(node.Outputs),
+                    secrets=list(field_annotations(node.Secrets)),
+                )
                 for node in self._nodes
             ],
         )
         assert self._transport is not None
         try:
-            await operations.register_nodes_async(self._transport, **self._where(), body=body)
+            await operations.register_nodes_async(
+                self._transport, namespace=self._namespace, version=self._version, body=body
+            )
         except APIStatusError as error:
             logger.error("Failed to register nodes: %s", error.server_message)
             raise
         logger.info("Registered nodes: %s", names)
+
+    async def run_once(self, limit: int | None = None, *, one_at_a_time: bool = False) -> int:
+        """Claim up to `limit` (default: batch_size) runnable states, execute them (concurrently, or in the order
+        claimed with `one_at_a_time`) and report each; the number claimed. Needs `async with runtime.connected():`."""
+        if self._transport is None:
+            raise RuntimeError("run_once() needs the connection: use it inside `async with runtime.connected():`")
+        states = await self._claim(self._batch_size if limit is None else limit)
+        if one_at_a_time:
+            for state in states:
+                await self._run(state)
+        else:
+            await asyncio.gather(*(self._run(state) for state in states))
+        return len(states)
 
     async def _claim(self, count: int) -> list[EnqueuedState]:
         from exosphere_api import operations
@@ -251,13 +270,16 @@ class Runtime:
 
         assert self._transport is not None
         body = EnqueueRequest(nodes=list(self._node_mapping), batch_size=count)
-        answer = await operations.enqueue_states_async(self._transport, **self._where(), body=body)
+        answer = await operations.enqueue_states_async(
+            self._transport, namespace=self._namespace, version=self._version, body=body
+        )
         return answer.states
 
     async def _serve(self) -> None:
         from exospherehost.errors import ExosphereError
 
-        assert self._stopping is not None and self._finished is not None
+        assert self._stopping is not None
+        assert self._finished is not None
         finished = self._finished
         failures = 0
         while not self._stopping.is_set():
@@ -352,16 +374,15 @@ class Runtime:
         node = node_class()
         given = build(node_class.Inputs, inputs)
         secret_values = build(node_class.Secrets, secrets)
+        node.inputs, node.secrets = given, secret_values
+        result: Any
         if inspect.iscoroutinefunction(node.execute):
-            result = await node._execute(given, secret_values)
+            result = await node.execute()
         else:
-            node.inputs, node.secrets = given, secret_values
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix=f"exosphere-{self._name}")
             result = await asyncio.get_running_loop().run_in_executor(self._pool, node.execute)
-        if result is None:
-            return []
-        return result if isinstance(result, list) else [result]
+        return _as_list(result)
 
     async def _secrets(self, state_id: str, log: logging.LoggerAdapter[logging.Logger]) -> dict[str, str]:
         """The state's secrets; {} when the state manager refuses (as 0.0.3: the node then fails on them)."""
@@ -370,7 +391,9 @@ class Runtime:
 
         assert self._transport is not None
         try:
-            answer = await operations.get_secrets_async(self._transport, **self._where(state_id=state_id))
+            answer = await operations.get_secrets_async(
+                self._transport, namespace=self._namespace, state_id=state_id, version=self._version
+            )
         except APIStatusError as error:
             log.error("Failed to get secrets for state %s: %s", state_id, error.server_message)
             return {}
@@ -407,14 +430,26 @@ class Runtime:
         from exosphere_api.models import runtime as models
 
         assert self._transport is not None
-        transport, where = self._transport, self._where(state_id=state_id)
+        transport, namespace, version = self._transport, self._namespace, self._version
         if kind == "executed":
-            return lambda: operations.executed_state_async(transport, **where,
-                                                           body=models.ExecutedRequest(outputs=value))  # fmt: skip
+            body: Any = models.ExecutedRequest(outputs=value)
+            return lambda: operations.executed_state_async(transport, namespace=namespace, state_id=state_id,
+                                                           version=version, body=body)  # fmt: skip
         if kind == "errored":
-            return lambda: operations.errored_state_async(transport, **where, body=models.ErroredRequest(error=value))
+            body = models.ErroredRequest(error=value)
+            return lambda: operations.errored_state_async(transport, namespace=namespace, state_id=state_id,
+                                                          version=version, body=body)  # fmt: skip
         if kind == "prune":
-            return lambda: operations.prune_state_async(transport, **where, body=models.PruneRequest(data=value))
-        return lambda: operations.re_enqueue_after_state_async(
-            transport, **where, body=models.ReEnqueueAfterRequest(enqueue_after=value)
-        )
+            body = models.PruneRequest(data=value)
+            return lambda: operations.prune_state_async(transport, namespace=namespace, state_id=state_id,
+                                                        version=version, body=body)  # fmt: skip
+        body = models.ReEnqueueAfterRequest(enqueue_after=value)
+        return lambda: operations.re_enqueue_after_state_async(transport, namespace=namespace, state_id=state_id,
+                                                               version=version, body=body)  # fmt: skip
+
+
+def _as_list(result: Any) -> list[Any]:
+    """What `execute` returned as the list of outputs 0.0.3 sends: None is none, a single output is one."""
+    if result is None:
+        return []
+    return list(result) if isinstance(result, list) else [result]  # pyright: ignore[reportUnknownArgumentType]

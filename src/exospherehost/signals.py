@@ -10,7 +10,7 @@ from typing import Any
 __all__ = ["PruneSignal", "ReQueueAfterSignal"]
 
 
-class PruneSignal(Exception):
+class PruneSignal(Exception):  # noqa: N818 -- 0.0.3's name
     """End this branch; `data` is recorded with the pruned state."""
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
@@ -21,7 +21,7 @@ class PruneSignal(Exception):
         )
 
 
-class ReQueueAfterSignal(Exception):
+class ReQueueAfterSignal(Exception):  # noqa: N818 -- 0.0.3's name
     """Run this state again once `delay` (a positive timedelta) has passed."""
 
     def __init__(self, delay: timedelta) -> None:

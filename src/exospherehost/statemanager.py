@@ -1,7 +1,10 @@
-"""`StateManager` (asyncio, as in exospherehost 0.0.3) and `SyncStateManager`: graph templates and triggers.
+"""`StateManager` (asyncio, as in exospherehost 0.0.3) and `SyncStateManager`: graph templates, triggers, and the
+routes that read namespaces, nodes, templates, runs and states or retry a state.
 
-Same constructor, defaults, environment fallbacks, URLs, request bodies, polling and messages as the original;
-one connection pool per event loop, reused while polling, with the shared transport's retries and typed errors.
+`trigger`, `get_graph` and `upsert_graph` keep the original's constructor, defaults, environment fallbacks, URLs,
+request bodies, polling and messages. Every call is a plan in `_calls` (the requests and pauses, no I/O) that the
+two classes here drive, with `await` or without; one connection pool serves a whole call, polls included, with
+the shared transport's retries and typed errors.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import contextlib
 import os
 import time
 from collections.abc import AsyncGenerator, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from exospherehost.errors import APIStatusError, ConfigurationError
 from sdkcore.secret import Secret
@@ -18,9 +21,21 @@ from sdkcore.secret import Secret
 if TYPE_CHECKING:
     import httpx
 
+    from exospherehost._calls import Plan, Send, Where
     from exospherehost.models import CronTrigger, GraphNodeModel, RetryPolicyModel, StoreConfigModel
-    from exospherehost.results import GraphTemplate, TriggerResult
-    from sdkcore.operation import Operation
+    from exospherehost.observation import RunResult
+    from exospherehost.results import (
+        GraphTemplate,
+        GraphTemplates,
+        HealthResult,
+        ManualRetryResult,
+        Namespaces,
+        NodeRunDetails,
+        RegisteredNodes,
+        RunGraph,
+        RunsPage,
+        TriggerResult,
+    )
     from sdkcore.transport import AsyncTransport, SyncTransport
 
 
@@ -28,6 +43,7 @@ __all__ = ["StateManager", "SyncStateManager"]
 
 URI_VARIABLE = "EXOSPHERE_STATE_MANAGER_URI"
 KEY_VARIABLE = "EXOSPHERE_API_KEY"
+T = TypeVar("T")
 
 
 class _StateManagerBase:
@@ -53,14 +69,14 @@ class _StateManagerBase:
         return (f"{type(self).__name__}(namespace={self._namespace!r}, state_manager_uri={self._state_manager_uri!r}, "
                 f"state_manager_version={self._state_manager_version!r})")  # fmt: skip
 
-    def _transport_settings(self) -> tuple[str, dict[str, Any]]:
+    def _transport_settings(self, needs_key: bool = True) -> tuple[str, dict[str, Any]]:
         if not self._state_manager_uri:
             raise ConfigurationError(f"no state manager URI: pass state_manager_uri= or set {URI_VARIABLE}")
-        if not self._key:
+        if needs_key and not self._key:
             raise ConfigurationError(f"no API key: pass key= or set {KEY_VARIABLE}")
         from exospherehost import _wire as wire
 
-        settings: dict[str, Any] = {"profile": wire.PROFILE, "api_key": self._key.reveal()}
+        settings: dict[str, Any] = {"profile": wire.PROFILE, "api_key": self._key.reveal() if self._key else None}
         if self._http_transport is not None:
             settings["http_transport"] = self._http_transport
         return self._state_manager_uri, settings
@@ -84,8 +100,10 @@ class _StateManagerBase:
 
         return wire.upsert_body(graph_nodes, secrets, retry_policy, store_config, triggers)
 
-    def _path(self, graph_name: str) -> dict[str, str]:
-        return {"version": self._state_manager_version, "namespace": self._namespace, "graph_name": graph_name}
+    def _where(self) -> Where:
+        from exospherehost._calls import Where  # loaded on the first call: see _calls.py
+
+        return Where(self._state_manager_version, self._namespace)
 
 
 class StateManager(_StateManagerBase):
@@ -93,37 +111,54 @@ class StateManager(_StateManagerBase):
 
     `state_manager_uri` and `key` fall back to EXOSPHERE_STATE_MANAGER_URI and EXOSPHERE_API_KEY. Each call uses
     one connection pool for all its requests (the upsert and all its polls); inside `async with manager:` one
-    pool serves every call until the block ends.
+    pool serves every call until the block ends. Error answers raise the typed errors of `exospherehost.errors`
+    (NotFoundError, ConflictError, ...) with the original's message, `Failed to <what>: <status> <body>`.
     """
 
     _transport: AsyncTransport | None = None
 
-    def _new_transport(self) -> AsyncTransport:
+    def _new_transport(self, needs_key: bool = True) -> AsyncTransport:
         from sdkcore.transport import AsyncTransport
 
-        base_url, settings = self._transport_settings()
+        base_url, settings = self._transport_settings(needs_key)
         return AsyncTransport(base_url, **settings)
 
     @contextlib.asynccontextmanager
-    async def _connection(self) -> AsyncGenerator[AsyncTransport, None]:
+    async def _connection(self, needs_key: bool = True) -> AsyncGenerator[AsyncTransport, None]:
         if self._transport is not None:
             yield self._transport
             return
-        transport = self._new_transport()
+        transport = self._new_transport(needs_key)
         try:
             yield transport
         finally:
             await transport.aclose()
 
-    async def _call(
-        self, transport: AsyncTransport, operation: Operation, graph_name: str, body: bytes | None, what: str
-    ) -> Any:
-        try:
-            return await transport.send(operation, path_params=self._path(graph_name), body=body)
-        except APIStatusError as error:
-            from exospherehost import _wire as wire
+    async def _run(self, plan: Plan[T]) -> T:
+        """Drive one call's plan: what comes before its first request runs before the connection is opened."""
+        import asyncio
 
-            raise wire.failure(error, what) from None
+        from exospherehost import _calls
+
+        step = _calls.advance(plan, None)
+        async with self._connection(not isinstance(step, _calls.Send) or step.needs_key) as transport:
+            while not isinstance(step, _calls.Done):
+                answer = None
+                if isinstance(step, _calls.Send):
+                    answer = await self._send(transport, step)
+                else:
+                    await asyncio.sleep(step.seconds)
+                step = _calls.advance(plan, answer)
+        return step.value
+
+    async def _send(self, transport: AsyncTransport, send: Send) -> Any:
+        from exospherehost import _wire
+
+        try:
+            response = await transport.send(send.operation, params=send.params, body=send.body)
+        except APIStatusError as error:
+            raise _wire.failure(error, send.what) from None
+        return transport.decode_value(send.operation, response, send.result)
 
     async def trigger(
         self,
@@ -133,23 +168,15 @@ class StateManager(_StateManagerBase):
         start_delay: int = 0,
     ) -> TriggerResult:
         """Start a run of the graph; `inputs` and `store` (beta) are string maps. Returns `status` and `run_id`."""
-        from exospherehost import _wire as wire  # loaded on the first call: see _wire.py
+        from exospherehost import _calls
 
-        body = wire.trigger_body(inputs, store, start_delay)
-        async with self._connection() as transport:
-            response = await self._call(transport, wire.operations.TRIGGER_GRAPH, graph_name, body, "trigger state")
-            return transport.decode(wire.operations.TRIGGER_GRAPH, response, wire.TriggerResult)
+        return await self._run(_calls.trigger(self._where(), graph_name, inputs, store, start_delay))
 
     async def get_graph(self, graph_name: str) -> GraphTemplate:
         """The graph template with its validation status and errors."""
-        async with self._connection() as transport:
-            return await self._get_graph(transport, graph_name)
+        from exospherehost import _calls
 
-    async def _get_graph(self, transport: AsyncTransport, graph_name: str) -> GraphTemplate:
-        from exospherehost import _wire as wire  # loaded on the first call: see _wire.py
-
-        response = await self._call(transport, wire.operations.GET_GRAPH, graph_name, None, "get graph")
-        return transport.decode(wire.operations.GET_GRAPH, response, wire.GraphTemplate)
+        return await self._run(_calls.get_graph(self._where(), graph_name))
 
     async def upsert_graph(
         self,
@@ -167,21 +194,74 @@ class StateManager(_StateManagerBase):
         Raises GraphValidationError when it is invalid, GraphValidationTimeoutError after `validation_timeout`
         seconds of PENDING. Before sending, the graph is checked against the state manager's rules
         (GraphTemplateError lists every problem); `StateManager(..., validate_locally=False)` skips that."""
-        from exospherehost import _wire as wire  # loaded on the first call: see _wire.py
+        from exospherehost import _calls
 
         body = self._checked_body(graph_nodes, secrets, retry_policy, store_config, triggers)
-        import asyncio
+        return await self._run(_calls.upsert_graph(self._where(), graph_name, body, validation_timeout,
+                                                   polling_interval))  # fmt: skip
 
-        async with self._connection() as transport:
-            response = await self._call(transport, wire.operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
-            graph = transport.decode(wire.operations.UPSERT_GRAPH, response, wire.GraphTemplate)
-            started = time.monotonic()
-            while graph.validation_status == "PENDING":
-                if time.monotonic() - started > validation_timeout:
-                    raise wire.timed_out(validation_timeout)
-                await asyncio.sleep(polling_interval)
-                graph = await self._get_graph(transport, graph_name)
-        return wire.validated(graph)
+    async def health(self) -> HealthResult:
+        """GET /health: `message` is "OK" when the state manager is up. Needs no API key."""
+        from exospherehost import _calls
+
+        return await self._run(_calls.health())
+
+    async def list_namespaces(self) -> Namespaces:
+        """The namespaces that have registered nodes (graphs alone do not count), sorted."""
+        from exospherehost import _calls
+
+        return await self._run(_calls.list_namespaces(self._where()))
+
+    async def list_registered_nodes(self) -> RegisteredNodes:
+        """Every node class registered in this namespace, with its schemas, secrets and runtime."""
+        from exospherehost import _calls
+
+        return await self._run(_calls.list_registered_nodes(self._where()))
+
+    async def list_graphs(self) -> GraphTemplates:
+        """Every graph template of this namespace, with the stored retry policy, store config and triggers."""
+        from exospherehost import _calls
+
+        return await self._run(_calls.list_graphs(self._where()))
+
+    async def get_runs(self, page: int = 1, size: int = 20) -> RunsPage:
+        """One page of this namespace's runs, newest first; `page` counts from 1, `size` 0 means every run."""
+        from exospherehost import _calls
+
+        return await self._run(_calls.get_runs(self._where(), page, size))
+
+    async def get_run_graph(self, run_id: str) -> RunGraph:
+        """The run's states with their statuses and errors, the parent-to-child edges and a count per status.
+        A run the namespace does not have answers an empty graph, not an error."""
+        from exospherehost import _calls
+
+        return await self._run(_calls.get_run_graph(self._where(), run_id))
+
+    async def get_node_run_details(self, graph_name: str, run_id: str, node_id: str) -> NodeRunDetails:
+        """One state of a run with its inputs, outputs, error and parents. `node_id` is a state id (the `id` of
+        a `get_run_graph` node), not a graph node identifier."""
+        from exospherehost import _calls
+
+        return await self._run(_calls.get_node_run_details(self._where(), graph_name, run_id, node_id))
+
+    async def manual_retry(self, state_id: str, fanout_id: str | None = None) -> ManualRetryResult:
+        """Run a state again as a new CREATED state (the original becomes RETRY_CREATED), whatever its status.
+        Each `fanout_id` works once per node of a run (ConflictError, 409, the second time); None sends a new
+        UUID."""
+        from exospherehost import _calls
+
+        return await self._run(_calls.manual_retry(self._where(), state_id, fanout_id))
+
+    async def wait_for_run(
+        self, graph_name: str, run_id: str, *, timeout: float = 300, polling_interval: float = 1
+    ) -> RunResult:
+        """Poll the run's states every `polling_interval` seconds until none is CREATED, QUEUED or EXECUTED, then
+        return its status (SUCCESS, or FAILED when a state failed for good or the run has no states), every
+        state, and the outputs of the SUCCESS states by node identifier. RunTimeoutError after `timeout`
+        seconds; `graph_name` is the graph `run_id` was triggered from."""
+        from exospherehost import _calls
+
+        return await self._run(_calls.wait_for_run(self._where(), graph_name, run_id, timeout, polling_interval))
 
     async def aclose(self) -> None:
         if self._transport is not None:
@@ -202,28 +282,43 @@ class SyncStateManager(_StateManagerBase):
 
     _transport: SyncTransport | None = None
 
-    def _new_transport(self) -> SyncTransport:
+    def _new_transport(self, needs_key: bool = True) -> SyncTransport:
         from sdkcore.transport import SyncTransport
 
-        base_url, settings = self._transport_settings()
+        base_url, settings = self._transport_settings(needs_key)
         return SyncTransport(base_url, **settings)
 
     @contextlib.contextmanager
-    def _connection(self) -> Generator[SyncTransport, None, None]:
+    def _connection(self, needs_key: bool = True) -> Generator[SyncTransport, None, None]:
         if self._transport is not None:
             yield self._transport
             return
-        with self._new_transport() as transport:
+        with self._new_transport(needs_key) as transport:
             yield transport
 
-    def _call(self, transport: SyncTransport, operation: Operation, graph_name: str, body: bytes | None,
-              what: str) -> Any:  # fmt: skip
-        try:
-            return transport.send(operation, path_params=self._path(graph_name), body=body)
-        except APIStatusError as error:
-            from exospherehost import _wire as wire
+    def _run(self, plan: Plan[T]) -> T:
+        """See StateManager._run."""
+        from exospherehost import _calls
 
-            raise wire.failure(error, what) from None
+        step = _calls.advance(plan, None)
+        with self._connection(not isinstance(step, _calls.Send) or step.needs_key) as transport:
+            while not isinstance(step, _calls.Done):
+                answer = None
+                if isinstance(step, _calls.Send):
+                    answer = self._send(transport, step)
+                else:
+                    time.sleep(step.seconds)
+                step = _calls.advance(plan, answer)
+        return step.value
+
+    def _send(self, transport: SyncTransport, send: Send) -> Any:
+        from exospherehost import _wire
+
+        try:
+            response = transport.send(send.operation, params=send.params, body=send.body)
+        except APIStatusError as error:
+            raise _wire.failure(error, send.what) from None
+        return transport.decode_value(send.operation, response, send.result)
 
     def trigger(
         self,
@@ -232,22 +327,16 @@ class SyncStateManager(_StateManagerBase):
         store: dict[str, str] | None = None,
         start_delay: int = 0,
     ) -> TriggerResult:
-        from exospherehost import _wire as wire  # loaded on the first call: see _wire.py
+        """See StateManager.trigger."""
+        from exospherehost import _calls
 
-        body = wire.trigger_body(inputs, store, start_delay)
-        with self._connection() as transport:
-            response = self._call(transport, wire.operations.TRIGGER_GRAPH, graph_name, body, "trigger state")
-            return transport.decode(wire.operations.TRIGGER_GRAPH, response, wire.TriggerResult)
+        return self._run(_calls.trigger(self._where(), graph_name, inputs, store, start_delay))
 
     def get_graph(self, graph_name: str) -> GraphTemplate:
-        with self._connection() as transport:
-            return self._get_graph(transport, graph_name)
+        """See StateManager.get_graph."""
+        from exospherehost import _calls
 
-    def _get_graph(self, transport: SyncTransport, graph_name: str) -> GraphTemplate:
-        from exospherehost import _wire as wire  # loaded on the first call: see _wire.py
-
-        response = self._call(transport, wire.operations.GET_GRAPH, graph_name, None, "get graph")
-        return transport.decode(wire.operations.GET_GRAPH, response, wire.GraphTemplate)
+        return self._run(_calls.get_graph(self._where(), graph_name))
 
     def upsert_graph(
         self,
@@ -260,19 +349,67 @@ class SyncStateManager(_StateManagerBase):
         validation_timeout: int = 60,
         polling_interval: int = 1,
     ) -> GraphTemplate:
-        from exospherehost import _wire as wire  # loaded on the first call: see _wire.py
+        """See StateManager.upsert_graph."""
+        from exospherehost import _calls
 
         body = self._checked_body(graph_nodes, secrets, retry_policy, store_config, triggers)
-        with self._connection() as transport:
-            response = self._call(transport, wire.operations.UPSERT_GRAPH, graph_name, body, "upsert graph")
-            graph = transport.decode(wire.operations.UPSERT_GRAPH, response, wire.GraphTemplate)
-            started = time.monotonic()
-            while graph.validation_status == "PENDING":
-                if time.monotonic() - started > validation_timeout:
-                    raise wire.timed_out(validation_timeout)
-                time.sleep(polling_interval)
-                graph = self._get_graph(transport, graph_name)
-        return wire.validated(graph)
+        return self._run(_calls.upsert_graph(self._where(), graph_name, body, validation_timeout, polling_interval))
+
+    def health(self) -> HealthResult:
+        """See StateManager.health."""
+        from exospherehost import _calls
+
+        return self._run(_calls.health())
+
+    def list_namespaces(self) -> Namespaces:
+        """See StateManager.list_namespaces."""
+        from exospherehost import _calls
+
+        return self._run(_calls.list_namespaces(self._where()))
+
+    def list_registered_nodes(self) -> RegisteredNodes:
+        """See StateManager.list_registered_nodes."""
+        from exospherehost import _calls
+
+        return self._run(_calls.list_registered_nodes(self._where()))
+
+    def list_graphs(self) -> GraphTemplates:
+        """See StateManager.list_graphs."""
+        from exospherehost import _calls
+
+        return self._run(_calls.list_graphs(self._where()))
+
+    def get_runs(self, page: int = 1, size: int = 20) -> RunsPage:
+        """See StateManager.get_runs."""
+        from exospherehost import _calls
+
+        return self._run(_calls.get_runs(self._where(), page, size))
+
+    def get_run_graph(self, run_id: str) -> RunGraph:
+        """See StateManager.get_run_graph."""
+        from exospherehost import _calls
+
+        return self._run(_calls.get_run_graph(self._where(), run_id))
+
+    def get_node_run_details(self, graph_name: str, run_id: str, node_id: str) -> NodeRunDetails:
+        """See StateManager.get_node_run_details."""
+        from exospherehost import _calls
+
+        return self._run(_calls.get_node_run_details(self._where(), graph_name, run_id, node_id))
+
+    def manual_retry(self, state_id: str, fanout_id: str | None = None) -> ManualRetryResult:
+        """See StateManager.manual_retry."""
+        from exospherehost import _calls
+
+        return self._run(_calls.manual_retry(self._where(), state_id, fanout_id))
+
+    def wait_for_run(
+        self, graph_name: str, run_id: str, *, timeout: float = 300, polling_interval: float = 1
+    ) -> RunResult:
+        """See StateManager.wait_for_run."""
+        from exospherehost import _calls
+
+        return self._run(_calls.wait_for_run(self._where(), graph_name, run_id, timeout, polling_interval))
 
     def close(self) -> None:
         if self._transport is not None:

@@ -7,8 +7,9 @@ no real time.
     result = run_graph([LoaderNode, ProcessorNode], graph_nodes)
     assert result.status == "SUCCESS" and result.outputs["processor"][0]["summary"] == "..."
 
-The loop claims every runnable state, runs them all (as one runtime with `batch_size` workers would), and when
-nothing is runnable moves the clock to the moment the next waiting state is due. It stops when no state is
+The loop claims up to `batch_size` runnable states and runs them one at a time, in the order the state manager
+hands them out, so that a run is the same every time; when nothing is runnable it moves the clock to the moment
+the next waiting state is due. It stops when no state is
 waiting, then reads the run back through the state manager's run routes (`StateManager.wait_for_run`).
 """
 
@@ -30,6 +31,7 @@ __all__ = ["HarnessError", "arun_graph", "run_graph"]
 
 NAMESPACE = "testing"
 GRAPH_NAME = "graph"
+KEY = "exo-testing-key"
 
 
 class HarnessError(ExosphereError):
@@ -61,20 +63,17 @@ async def arun_graph(
     from sdkcore.local.http import AsyncInProcessTransport
 
     clock = VirtualClock(start)
-    with LocalStateManager(MEMORY, clock=clock) as local:
-        runtime = Runtime(namespace, "testing-runtime", list(nodes), "http://exosphere.in-process", "testing-key",
+    with LocalStateManager(MEMORY, api_key=KEY, clock=clock) as local:
+        runtime = Runtime(namespace, "testing-runtime", list(nodes), "http://exosphere.in-process", KEY,
                           batch_size=batch_size, workers=batch_size,
                           http_transport=AsyncInProcessTransport(local))  # fmt: skip
         manager = local.state_manager(namespace)
-        async with manager, runtime._connection():
-            await runtime._register()
+        async with manager, runtime.connected():
             await manager.upsert_graph(graph_name, graph_nodes, dict(secrets or {}), retry_policy, store_config,
                                        polling_interval=0)  # fmt: skip
             run = await manager.trigger(graph_name, dict(inputs or {}), dict(store or {}), start_delay)
             for _ in range(max_steps):
-                states = await runtime._claim(batch_size)
-                if states:
-                    await asyncio.gather(*(runtime._run(state) for state in states))
+                if await runtime.run_once(one_at_a_time=True):
                     continue
                 due = local.next_due_ms(namespace)
                 if due is None:

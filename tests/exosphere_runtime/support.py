@@ -68,7 +68,10 @@ async def settled(local: LocalStateManager, run_id: str, timeout: float = 20.0) 
 
 
 async def start_run(
-    wire: Wire, runtime: Runtime, graph: list[GraphNodeModel], retry_policy: RetryPolicyModel | None = None,
+    wire: Wire,
+    runtime: Runtime,
+    graph: list[GraphNodeModel],
+    retry_policy: RetryPolicyModel | None = None,
     **trigger: object,
 ) -> str:
     """Start the runtime (a task), wait for its registration, upsert `graph` and trigger it; the run id."""

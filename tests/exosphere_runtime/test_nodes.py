@@ -115,7 +115,7 @@ def test_the_node_checks_give_the_original_messages_in_its_order() -> None:
         async def execute(self) -> None:
             return None
 
-    with pytest.raises(ValueError) as raised:
+    with pytest.raises(ValueError, match=r"^Following errors") as raised:
         _runtime([NotANode, Typed, Good, Good])
     assert str(raised.value) == "Following errors while validating nodes: " + "\n".join([
         "NotANode does not inherit from exospherehost.BaseNode",
@@ -148,4 +148,20 @@ def test_the_environment_fills_uri_and_key_and_an_empty_key_passes(monkeypatch: 
     monkeypatch.setenv("EXOSPHERE_STATE_MANAGER_URI", "http://127.0.0.1:9")
     monkeypatch.setenv("EXOSPHERE_API_KEY", "")
     runtime = Runtime("ns", "rt", [Good])
-    assert "127.0.0.1:9" in repr(runtime) and "key" not in repr(runtime).replace("state_manager", "")
+    assert "127.0.0.1:9" in repr(runtime)
+    assert "key" not in repr(runtime).replace("state_manager", "")
+
+
+@pytest.mark.parametrize("with_defaults", [False, True])
+def test_the_server_reads_a_registered_struct_schema_with_the_same_fields_and_types(with_defaults: bool) -> None:
+    from json_schema_to_pydantic import create_model  # what the state manager builds input models with
+
+    names = FIELDS
+    defaults = dict.fromkeys(names[::2], "d") if with_defaults else {}
+    struct, model = _pair(names, defaults)
+    read = create_model(json_schema(struct))
+    expected = create_model(model.model_json_schema())
+    assert {name: (field.annotation, field.is_required()) for name, field in read.model_fields.items()} == {
+        name: (field.annotation, field.is_required()) for name, field in expected.model_fields.items()
+    }
+    assert all(field.annotation is str for field in read.model_fields.values())

@@ -106,7 +106,9 @@ def test_a_state_manager_killed_mid_run_loses_no_state_and_runs_none_twice(tmp_p
         server.terminate()
         server.communicate(timeout=10)
     found = _states(database, run_id)
-    assert Counter(status for _, status, _ in found) == Counter({"SUCCESS": 16})  # 8 fan-out states of spread, 8 of chew
+    assert Counter(status for _, status, _ in found) == Counter(
+        {"SUCCESS": 16}
+    )  # 8 fan-out states of spread, 8 of chew
     assert executions == Counter({f"item-{n}": 1 for n in range(8)})
 
 
@@ -121,14 +123,16 @@ def test_sigterm_mid_state_finishes_the_state_and_exits_cleanly(tmp_path: Path) 
         try:
             deadline = time.monotonic() + 20
             while not local.database.query("SELECT 1 FROM registered_nodes WHERE namespace = ?", (NAMESPACE,)):
-                assert time.monotonic() < deadline and worker.poll() is None
+                assert time.monotonic() < deadline
+                assert worker.poll() is None
                 time.sleep(0.01)
             manager = local.sync_state_manager(NAMESPACE)
             manager.upsert_graph("graph", chain("Sleeper", inputs={"Sleeper": {"seconds": "1.0"}}), {},
                                  polling_interval=0)  # fmt: skip
             run_id = manager.trigger("graph").run_id
             while not marker.exists():
-                assert time.monotonic() < deadline and worker.poll() is None
+                assert time.monotonic() < deadline
+                assert worker.poll() is None
                 time.sleep(0.01)
             worker.send_signal(signal.SIGTERM)
             _, errors = worker.communicate(timeout=20)

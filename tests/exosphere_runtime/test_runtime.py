@@ -71,7 +71,8 @@ def test_a_graph_runs_with_secrets_fan_out_and_a_sync_node_in_the_thread_pool() 
         assert sorted(found) == sorted([("source", "SUCCESS"), *[("fan", "SUCCESS")] * 3, *[("upper", "SUCCESS")] * 3])
         outputs = sorted(json.loads(body)["outputs"][0]["text"] for body in wire.bodies("/executed")[-3:])
         assert outputs == [f"SECRET HAS 12 CHARS #{n}" for n in range(3)]
-        assert len(threads) == 3 and all(name.startswith("exosphere-test-runtime") for name in threads)
+        assert len(threads) == 3
+        assert all(name.startswith("exosphere-test-runtime") for name in threads)
         assert max(json.loads(body)["batch_size"] for body in wire.bodies("/states/enqueue")) <= 2
 
     asyncio.run(scenario())
@@ -120,7 +121,8 @@ def test_an_undelivered_report_is_retried_until_it_lands_and_lands_once() -> Non
             run_id = await start_run(wire, runtime, chain("Slow", inputs={"Slow": {"text": "0"}}))
             assert await settled(local, run_id, timeout=30) == [("slow", "SUCCESS")]
             await runtime.stop()
-        assert refused["executed"] == 4 and len(wire.bodies("/executed")) == 5
+        assert refused["executed"] == 4
+        assert len(wire.bodies("/executed")) == 5
 
     asyncio.run(scenario())
 
@@ -145,7 +147,8 @@ def test_the_poller_backs_off_while_the_state_manager_fails_and_recovers(caplog:
     with caplog.at_level(logging.INFO, logger="exospherehost.runtime"):
         asyncio.run(scenario())
     waits = [record.getMessage() for record in caplog.records if "Error enqueuing states" in record.getMessage()]
-    assert polls["failed"] == 3 and len(waits) >= 1
+    assert polls["failed"] == 3
+    assert len(waits) >= 1
     assert any("State manager reachable again after" in record.getMessage() for record in caplog.records)
 
 
@@ -174,5 +177,8 @@ def test_logs_name_state_node_and_run_and_never_the_key(caplog: pytest.LogCaptur
     lines = [record.getMessage() + (record.exc_text or "") for record in caplog.records]
     assert not any(KEY in line for line in lines)
     errors = [record for record in caplog.records if record.getMessage().startswith("Error executing state")]
-    assert errors and f"for node Leaky (run {run_id})" in errors[0].getMessage()
-    assert errors[0].run_id == run_id and errors[0].node == "Leaky" and errors[0].state_id  # type: ignore[attr-defined]
+    assert errors
+    assert f"for node Leaky (run {run_id})" in errors[0].getMessage()
+    assert errors[0].run_id == run_id
+    assert errors[0].node == "Leaky"
+    assert errors[0].state_id

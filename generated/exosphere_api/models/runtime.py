@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Any, Dict, List
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from .upsert_graph import NaiveDateTime
+
+
+class StateStatus(str, Enum):
+    """Status of a state: CREATED (waiting to be claimed), QUEUED (claimed by a runtime), EXECUTED (outputs stored, next states being created), then SUCCESS, PRUNED, ERRORED (failed, no retry left), NEXT_CREATED_ERROR (creating the next states failed) or RETRY_CREATED (replaced by a retry)."""
+
+    CREATED = "CREATED"
+    QUEUED = "QUEUED"
+    EXECUTED = "EXECUTED"
+    ERRORED = "ERRORED"
+    NEXT_CREATED_ERROR = "NEXT_CREATED_ERROR"
+    SUCCESS = "SUCCESS"
+    PRUNED = "PRUNED"
+    RETRY_CREATED = "RETRY_CREATED"
 
 
 class RegisterNodesRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
@@ -91,6 +105,10 @@ class EnqueuedState(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     inputs: Dict[str, Any]
     """Resolved inputs of the state."""
     created_at: NaiveDateTime
+    graph_name: str | UnsetType = UNSET
+    """Graph of the state's run; sent by the local state manager of this project, the released server does not send it."""
+    run_id: str | UnsetType = UNSET
+    """Run the state belongs to; sent by the local state manager of this project, the released server does not send it."""
 
 
 class ExecutedRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
@@ -119,6 +137,21 @@ class ReEnqueueAfterRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_
 
     enqueue_after: Annotated[int, Meta(gt=0)]
     """Pause in milliseconds."""
+
+
+class ManualRetryRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+    """Body of POST .../state/{state_id}/manual-retry: run the state again as a new state with this fanout_id; each fanout_id works once per node of a run."""
+
+    fanout_id: str
+    """Fan-out identifier of the new state (a fresh UUID string, for example)."""
+
+
+class ManualRetryResponse(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
+    """Answer to manual-retry: the new state, CREATED; the original becomes RETRY_CREATED. Unknown members are accepted."""
+
+    id: str
+    """Identifier of the new state."""
+    status: StateStatus
 
 
 class StateActionResponse(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):

@@ -1,11 +1,20 @@
 """Runs and their states in the local state manager: the runtime routes (register nodes, enqueue, executed,
-errored, prune, re-enqueue-after, secrets) and the creation of next states, as the released server does them.
+errored, prune, re-enqueue-after, manual-retry, secrets) and the creation of next states, as the released server
+does them. Times and `enqueue_after` are read from the server's Clock.
 
 A state goes CREATED -> QUEUED (enqueue) -> EXECUTED then SUCCESS once its next states exist (executed), or
 ERRORED / RETRY_CREATED (errored, by the graph's retry policy), PRUNED (prune), back to CREATED (re-enqueue-after).
 Its `parents` map each ancestor's identifier to that ancestor's state, which is where `${{ id.outputs.field }}`
 is read from. A node with `unites` starts once, when every state under its target is done (ALL_DONE) or
-succeeded (ALL_SUCCESS)."""
+succeeded (ALL_SUCCESS).
+
+Each state has a `fanout_id`: a retry keeps its original's (with retry_count + 1), a fan-out copy or a next state
+gets a new one, a manual retry takes the one given (with retry_count 0); (node, run, retry_count, fanout_id) is
+unique, so a fanout_id works once per node of a run (409 "Duplicate retry state detected" on manual-retry).
+
+Extension of the upstream API: each state in the enqueue answer also carries `run_id` and `graph_name` (after the
+released server's members), so that a worker can say which run it is working for; the released server does not
+send them."""
 
 from __future__ import annotations
 
@@ -16,6 +25,7 @@ import random
 import sqlite3
 import uuid
 from collections.abc import Callable
+from typing import Any, cast
 
 from exosphere_api import codec
 from exosphere_api.models.graph_node import GraphNode
@@ -28,7 +38,9 @@ from exosphere_api.models.runtime import (
     ReEnqueueAfterRequest,
     RegisterNodesRequest,
 )
-from exospherehost.local.wire import decode, detail, now_ms, now_naive
+from exospherehost.local.clock import Clock
+from exospherehost.local.ids import new_object_id, new_state_id
+from exospherehost.local.wire import decode, detail, now_ms, now_naive, unprocessable
 from exospherehost.validation import substitute
 from sdkcore.local.database import Database
 from sdkcore.local.http import Response
@@ -43,8 +55,27 @@ def root_of(nodes: list[GraphNode]) -> GraphNode:
     return next(node for node in nodes if node.identifier not in targets and not node.unites)
 
 
+def _insert(connection: sqlite3.Connection, clock: Clock, values: dict[str, Any]) -> str:
+    """Insert a state: `values` over a new CREATED state's defaults (new id and fanout_id, now, no outputs)."""
+    stamp = now_naive(clock)
+    row = {"state_id": new_state_id(), "status": "CREATED", "outputs": "{}", "error": None, "data": None,
+           "retry_count": 0, "enqueue_after": now_ms(clock), "fingerprint": None, "created_at": stamp,
+           "updated_at": stamp, "fanout_id": str(uuid.uuid4()), "manual_retry_fanout_id": "", **values}  # fmt: skip
+    connection.execute(f"INSERT INTO states ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+                       tuple(row.values()))  # fmt: skip
+    state_id = str(row["state_id"])
+    return state_id
+
+
+def _copy(connection: sqlite3.Connection, clock: Clock, state: sqlite3.Row, **values: Any) -> str:
+    """A new state of the same node, run, inputs and parents as `state`, with `values` over the defaults."""
+    same = ("run_id", "namespace", "graph_name", "node_name", "identifier", "inputs", "parents")
+    return _insert(connection, clock, {**{name: state[name] for name in same}, **values})
+
+
 def insert_state(
     connection: sqlite3.Connection,
+    clock: Clock,
     *,
     run_id: str,
     namespace: str,
@@ -53,47 +84,51 @@ def insert_state(
     inputs: dict[str, str],
     parents: dict[str, str],
     enqueue_after: int,
-    retry_count: int = 0,
     fingerprint: str | None = None,
 ) -> str:
-    state_id = uuid.uuid4().hex
-    connection.execute(
-        "INSERT INTO states (state_id, run_id, namespace, graph_name, node_name, identifier, status, inputs, outputs,"
-        " parents, retry_count, enqueue_after, fingerprint, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, 'CREATED', ?, '{}', ?, ?, ?, ?, ?)",
-        (state_id, run_id, namespace, graph_name, node.node_name, node.identifier, json.dumps(inputs),
-         json.dumps(parents), retry_count, enqueue_after, fingerprint, now_naive()),
-    )  # fmt: skip
-    return state_id
+    """A CREATED state of `node`; returns its id."""
+    return _insert(connection, clock, {
+        "run_id": run_id, "namespace": namespace, "graph_name": graph_name, "node_name": node.node_name,
+        "identifier": node.identifier, "inputs": json.dumps(inputs), "parents": json.dumps(parents),
+        "enqueue_after": enqueue_after, "fingerprint": fingerprint})  # fmt: skip
 
 
-def register_nodes(database: Database, namespace: str, body: bytes) -> Response:
+def register_nodes(database: Database, clock: Clock, namespace: str, body: bytes) -> Response:
+    """Record each node under the path namespace (also its runtime_namespace), as the server does: a new node
+    gets an id and created_at = updated_at = now; a known one keeps them and takes the new runtime and schemas."""
     request = decode(body, RegisterNodesRequest)
+    stamp = now_naive(clock)
     with database.transaction() as connection:
         for node in request.nodes:
             connection.execute(
-                "INSERT OR REPLACE INTO registered_nodes VALUES (?, ?, ?, ?, ?, ?)",
-                (node.namespace, node.name, request.runtime_name, json.dumps(node.inputs_schema),
-                 json.dumps(node.outputs_schema), json.dumps(node.secrets)),
+                "INSERT INTO registered_nodes (namespace, name, runtime_name, inputs_schema, outputs_schema, secrets,"
+                " id, runtime_namespace, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (namespace, name) DO UPDATE SET runtime_name = excluded.runtime_name,"
+                " runtime_namespace = excluded.runtime_namespace, inputs_schema = excluded.inputs_schema,"
+                " outputs_schema = excluded.outputs_schema, secrets = excluded.secrets",
+                (namespace, node.name, request.runtime_name, json.dumps(node.inputs_schema),
+                 json.dumps(node.outputs_schema), json.dumps(node.secrets), new_object_id(clock), namespace, stamp,
+                 stamp),
             )  # fmt: skip
     registered = [codec.to_builtins(node) for node in request.nodes]
     return Response.json(200, {"runtime_name": request.runtime_name, "runtime_namespace": request.runtime_namespace,
                                "registered_nodes": registered})  # fmt: skip
 
 
-def enqueue(database: Database, namespace: str, body: bytes) -> Response:
+def enqueue(database: Database, clock: Clock, namespace: str, body: bytes) -> Response:
     request = decode(body, EnqueueRequest)
     marks = ", ".join("?" for _ in request.nodes)
     with database.transaction() as connection:
         rows = connection.execute(
             f"SELECT * FROM states WHERE namespace = ? AND status = 'CREATED' AND node_name IN ({marks})"
             " AND enqueue_after <= ? ORDER BY rowid LIMIT ?",
-            (namespace, *request.nodes, now_ms(), request.batch_size),
+            (namespace, *request.nodes, now_ms(clock), request.batch_size),
         ).fetchall()
         connection.executemany("UPDATE states SET status = 'QUEUED' WHERE state_id = ?",
                                [(row["state_id"],) for row in rows])  # fmt: skip
     states = [{"state_id": row["state_id"], "node_name": row["node_name"], "identifier": row["identifier"],
-               "inputs": json.loads(row["inputs"]), "created_at": row["created_at"]} for row in rows]  # fmt: skip
+               "inputs": json.loads(row["inputs"]), "created_at": row["created_at"],
+               "run_id": row["run_id"], "graph_name": row["graph_name"]} for row in rows]  # fmt: skip
     return Response.json(200, {"count": len(states), "namespace": namespace, "status": "QUEUED", "states": states})
 
 
@@ -129,27 +164,23 @@ def _graph(connection: sqlite3.Connection, state: sqlite3.Row) -> sqlite3.Row:
     return found
 
 
-def executed(database: Database, namespace: str, state_id: str, body: bytes) -> Response:
+def executed(database: Database, clock: Clock, namespace: str, state_id: str, body: bytes) -> Response:
     request = decode(body, ExecutedRequest)
     with database.transaction() as connection:
         state = _queued(connection, namespace, state_id)
         outputs = request.outputs or [{}]
         finished = [state_id]
-        connection.execute("UPDATE states SET status = 'EXECUTED', outputs = ? WHERE state_id = ?",
-                           (json.dumps(outputs[0]), state_id))  # fmt: skip
-        for output in outputs[1:]:  # fan-out: one more executed state per extra output
-            copy = uuid.uuid4().hex
-            connection.execute(
-                "INSERT INTO states SELECT ?, run_id, namespace, graph_name, node_name, identifier, 'EXECUTED', inputs,"
-                " ?, parents, NULL, NULL, retry_count, enqueue_after, NULL, ? FROM states WHERE state_id = ?",
-                (copy, json.dumps(output), now_naive(), state_id),
-            )
-            finished.append(copy)
-        _next_states(connection, _graph(connection, state), state["run_id"], finished)
+        connection.execute("UPDATE states SET status = 'EXECUTED', outputs = ?, updated_at = ? WHERE state_id = ?",
+                           (json.dumps(outputs[0]), now_naive(clock), state_id))  # fmt: skip
+        for output in outputs[1:]:  # fan-out: one more executed state per extra output, with a new fanout_id
+            finished.append(_copy(connection, clock, state, status="EXECUTED", outputs=json.dumps(output)))
+        _next_states(connection, clock, _graph(connection, state), state["run_id"], finished)
     return Response.json(200, {"status": "EXECUTED"})
 
 
-def _next_states(connection: sqlite3.Connection, graph: sqlite3.Row, run_id: str, finished: list[str]) -> None:
+def _next_states(
+    connection: sqlite3.Connection, clock: Clock, graph: sqlite3.Row, run_id: str, finished: list[str]
+) -> None:
     """Create the states that follow the executed ones (all of run `run_id`), then mark those SUCCESS
     (NEXT_CREATED_ERROR with the reason when an input cannot be resolved)."""
     nodes = {node.identifier: node for node in codec.decode(graph["nodes"], list[GraphNode])}
@@ -164,9 +195,9 @@ def _next_states(connection: sqlite3.Connection, graph: sqlite3.Row, run_id: str
             for identifier in nodes[state["identifier"]].next_nodes or ():
                 following = nodes[identifier]
                 if following.unites:
-                    _unite(connection, state, following, nodes, store, defaults)
+                    _unite(connection, clock, state, following, store, defaults)
                 else:
-                    _create(connection, state, state, following, store, defaults)
+                    _create(connection, clock, state, state, following, store, defaults)
         except _UnresolvedError as error:
             connection.execute("UPDATE states SET status = 'NEXT_CREATED_ERROR', error = ? WHERE state_id = ?",
                                (str(error), state_id))  # fmt: skip
@@ -178,6 +209,7 @@ class _UnresolvedError(Exception):
 
 def _create(
     connection: sqlite3.Connection,
+    clock: Clock,
     source: sqlite3.Row,
     current: sqlite3.Row,
     node: GraphNode,
@@ -209,17 +241,18 @@ def _create(
         return str(outputs[field])
 
     inputs = {name: substitute(str(value), value_of) for name, value in node.inputs.items()}
+    unique = fingerprint(parents) if fingerprint else None
     with contextlib.suppress(sqlite3.IntegrityError):  # a unites state that exists already
-        insert_state(connection, run_id=source["run_id"], namespace=source["namespace"],
+        insert_state(connection, clock, run_id=source["run_id"], namespace=source["namespace"],
                      graph_name=source["graph_name"], node=node, inputs=inputs, parents=parents,
-                     enqueue_after=now_ms(), fingerprint=fingerprint(parents) if fingerprint else None)  # fmt: skip
+                     enqueue_after=now_ms(clock), fingerprint=unique)  # fmt: skip
 
 
 def _unite(
     connection: sqlite3.Connection,
+    clock: Clock,
     state: sqlite3.Row,
     node: GraphNode,
-    nodes: dict[str, GraphNode],
     store: dict[str, str],
     defaults: dict[str, str],
 ) -> None:
@@ -244,10 +277,10 @@ def _unite(
                           unite_parents], sort_keys=True)  # fmt: skip
         return hashlib.sha256(key.encode()).hexdigest()
 
-    _create(connection, state, anchor_state, node, store, defaults, fingerprint)
+    _create(connection, clock, state, anchor_state, node, store, defaults, fingerprint)
 
 
-def errored(database: Database, namespace: str, state_id: str, body: bytes) -> Response:
+def errored(database: Database, clock: Clock, namespace: str, state_id: str, body: bytes) -> Response:
     request = decode(body, ErroredRequest)
     with database.transaction() as connection:
         state = _state(connection, namespace, state_id)
@@ -258,14 +291,14 @@ def errored(database: Database, namespace: str, state_id: str, body: bytes) -> R
         policy = codec.decode(_graph(connection, state)["retry_policy"], RetryPolicy)
         retry = state["retry_count"] < policy.max_retries
         if retry:
-            connection.execute(
-                "INSERT INTO states SELECT ?, run_id, namespace, graph_name, node_name, identifier, 'CREATED', inputs,"
-                " '{}', parents, NULL, NULL, ?, ?, NULL, ? FROM states WHERE state_id = ?",
-                (uuid.uuid4().hex, state["retry_count"] + 1,
-                 now_ms() + retry_delay(policy, state["retry_count"] + 1), now_naive(), state_id),
-            )  # fmt: skip
-        connection.execute("UPDATE states SET status = ?, error = ? WHERE state_id = ?",
-                           ("RETRY_CREATED" if retry else "ERRORED", request.error, state_id))  # fmt: skip
+            attempt = state["retry_count"] + 1
+            # an existing retry of this attempt (the state ran again after re-enqueue-after) counts as created
+            with contextlib.suppress(sqlite3.IntegrityError):
+                _copy(connection, clock, state, retry_count=attempt, fanout_id=state["fanout_id"],
+                      enqueue_after=now_ms(clock) + retry_delay(policy, attempt))  # fmt: skip
+        connection.execute("UPDATE states SET status = ?, error = ?, updated_at = ? WHERE state_id = ?",
+                           ("RETRY_CREATED" if retry else "ERRORED", request.error, now_naive(clock),
+                            state_id))  # fmt: skip
     return Response.json(200, {"status": "ERRORED", "retry_created": retry})
 
 
@@ -287,26 +320,62 @@ def retry_delay(policy: RetryPolicy, attempt: int, rng: random.Random | None = N
     return base if policy.max_delay is None else min(base, policy.max_delay)
 
 
-def prune(database: Database, namespace: str, state_id: str, body: bytes) -> Response:
+def prune(database: Database, clock: Clock, namespace: str, state_id: str, body: bytes) -> Response:
     request = decode(body, PruneRequest)
     with database.transaction() as connection:
         state = _queued(connection, namespace, state_id)
-        connection.execute("UPDATE states SET status = 'PRUNED', data = ? WHERE state_id = ?",
-                           (json.dumps(request.data), state_id))  # fmt: skip
+        connection.execute("UPDATE states SET status = 'PRUNED', data = ?, updated_at = ? WHERE state_id = ?",
+                           (json.dumps(request.data), now_naive(clock), state_id))  # fmt: skip
     return Response.json(200, {"status": "PRUNED", "enqueue_after": state["enqueue_after"]})
 
 
-def re_enqueue_after(database: Database, namespace: str, state_id: str, body: bytes) -> Response:
+def re_enqueue_after(database: Database, clock: Clock, namespace: str, state_id: str, body: bytes) -> Response:
     request = decode(body, ReEnqueueAfterRequest)
     with database.transaction() as connection:
         _state(connection, namespace, state_id)
-        at = now_ms() + request.enqueue_after
-        connection.execute("UPDATE states SET status = 'CREATED', enqueue_after = ? WHERE state_id = ?",
-                           (at, state_id))  # fmt: skip
+        at = now_ms(clock) + request.enqueue_after
+        connection.execute(
+            "UPDATE states SET status = 'CREATED', enqueue_after = ?, updated_at = ? WHERE state_id = ?",
+            (at, now_naive(clock), state_id),
+        )
     return Response.json(200, {"status": "CREATED", "enqueue_after": at})
 
 
-def secrets(database: Database, namespace: str, state_id: str, body: bytes) -> Response:
+def manual_retry(database: Database, clock: Clock, namespace: str, state_id: str, body: bytes) -> Response:
+    """A new CREATED copy of the state (of the path namespace, in any status) with retry_count 0 and the body's
+    fanout_id (also its manual_retry_fanout_id); the original becomes RETRY_CREATED."""
+    fanout_id = _fanout_id(body)
+    with database.transaction() as connection:
+        state = _state(connection, namespace, state_id)
+        try:
+            retry = _copy(connection, clock, state, fanout_id=fanout_id, manual_retry_fanout_id=fanout_id)
+        except sqlite3.IntegrityError:
+            raise detail(409, "Duplicate retry state detected") from None
+        connection.execute("UPDATE states SET status = 'RETRY_CREATED', updated_at = ? WHERE state_id = ?",
+                           (now_naive(clock), state_id))  # fmt: skip
+    return Response.json(200, {"id": retry, "status": "CREATED"})
+
+
+def _fanout_id(body: bytes) -> str:
+    """The manual-retry body's `fanout_id` (other members ignored), refused as FastAPI's pydantic model refuses."""
+    if not body.strip():
+        raise unprocessable([{"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}])
+    document: Any = decode(body, cast("type[Any]", object))
+    if not isinstance(document, dict):
+        raise unprocessable([{"type": "model_attributes_type", "loc": ["body"],
+                              "msg": "Input should be a valid dictionary or object to extract fields from",
+                              "input": document}])  # fmt: skip
+    if "fanout_id" not in document:
+        raise unprocessable([{"type": "missing", "loc": ["body", "fanout_id"], "msg": "Field required",
+                              "input": document}])  # fmt: skip
+    value: Any = cast("dict[str, Any]", document)["fanout_id"]
+    if not isinstance(value, str):
+        raise unprocessable([{"type": "string_type", "loc": ["body", "fanout_id"],
+                              "msg": "Input should be a valid string", "input": value}])  # fmt: skip
+    return value
+
+
+def secrets(database: Database, clock: Clock, namespace: str, state_id: str, body: bytes) -> Response:
     with database.transaction() as connection:
         row = connection.execute("SELECT * FROM states WHERE state_id = ?", (state_id,)).fetchone()
         if row is None:
@@ -317,10 +386,11 @@ def secrets(database: Database, namespace: str, state_id: str, body: bytes) -> R
     return Response.json(200, {"secrets": json.loads(graph["secrets"])})
 
 
-STATE_ACTIONS: dict[tuple[str, str], Callable[[Database, str, str, bytes], Response]] = {
+STATE_ACTIONS: dict[tuple[str, str], Callable[[Database, Clock, str, str, bytes], Response]] = {
     ("POST", "executed"): executed,
     ("POST", "errored"): errored,
     ("POST", "prune"): prune,
     ("POST", "re-enqueue-after"): re_enqueue_after,
+    ("POST", "manual-retry"): manual_retry,
     ("GET", "secrets"): secrets,
 }

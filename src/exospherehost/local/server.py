@@ -1,5 +1,13 @@
 """The local state manager's HTTP surface: routing, the `x-api-key` check, the `x-exosphere-request-id` header,
-and the graph routes (upsert with background verification, get, trigger). The runtime routes are in `runs.py`."""
+and the graph routes (upsert with background verification, get, trigger). The runtime routes are in `runs.py`,
+the read-only ones (namespaces, lists, runs, run graph, node details) in `observe.py`, the tables in `schema.py`.
+
+Every timestamp the server writes and every `enqueue_after` it sets or compares is read from its `clock` (a
+`SystemClock` unless given), so that a test holding a `VirtualClock` makes a start delay or a retry backoff due by
+advancing it. A request with a method its path does not have is answered 404 "Not Found", as every unknown
+request is (the released server answers 405).
+
+Extension of the upstream API: each state in the enqueue answer also carries `run_id` and `graph_name`."""
 
 from __future__ import annotations
 
@@ -9,6 +17,7 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +30,10 @@ from exosphere_api.models.retry_policy import RetryPolicy
 from exosphere_api.models.store_config import StoreConfig
 from exosphere_api.models.trigger_graph import TriggerGraphRequest
 from exosphere_api.models.upsert_graph import UpsertGraphRequest
-from exospherehost.local import runs
+from exospherehost.local import observe, runs
+from exospherehost.local.clock import Clock, SystemClock
+from exospherehost.local.ids import new_object_id
+from exospherehost.local.schema import SCHEMA, upgrade
 from exospherehost.local.verify import verify
 from exospherehost.local.wire import RejectedError, decode, detail, now_ms, now_naive, unprocessable
 from exospherehost.models import CronTrigger, GraphNodeModel, ModelValidationError, RetryPolicyModel, StoreConfigModel
@@ -36,30 +48,6 @@ DEFAULT_DATABASE = Path(".exosphere") / "state-manager.db"
 DEFAULT_API_KEY = "exo-local-key"
 IN_PROCESS_URL = "http://exosphere.in-process"
 REQUEST_ID = "x-exosphere-request-id"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS graphs (
-    namespace TEXT NOT NULL, name TEXT NOT NULL, nodes TEXT NOT NULL, secrets TEXT NOT NULL,
-    retry_policy TEXT NOT NULL, store_config TEXT NOT NULL, triggers TEXT NOT NULL,
-    validation_status TEXT NOT NULL, validation_errors TEXT NOT NULL, created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL, PRIMARY KEY (namespace, name)
-);
-CREATE TABLE IF NOT EXISTS registered_nodes (
-    namespace TEXT NOT NULL, name TEXT NOT NULL, runtime_name TEXT NOT NULL, inputs_schema TEXT NOT NULL,
-    outputs_schema TEXT NOT NULL, secrets TEXT NOT NULL, PRIMARY KEY (namespace, name)
-);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, graph_name TEXT NOT NULL, store TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS states (
-    state_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, namespace TEXT NOT NULL, graph_name TEXT NOT NULL,
-    node_name TEXT NOT NULL, identifier TEXT NOT NULL, status TEXT NOT NULL, inputs TEXT NOT NULL,
-    outputs TEXT NOT NULL, parents TEXT NOT NULL, error TEXT, data TEXT, retry_count INTEGER NOT NULL,
-    enqueue_after INTEGER NOT NULL, fingerprint TEXT UNIQUE, created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runnable ON states (namespace, status, node_name)
-"""
 
 
 def _graph_document(row: Any, *, as_stored: bool) -> dict[str, Any]:
@@ -113,13 +101,22 @@ def _checked_nodes(body: bytes) -> list[GraphNodeModel]:
 
 
 class LocalStateManager:
-    """The state manager's routes over a SQLite database (a file, created if missing, or `MEMORY`), checking
-    `x-api-key` against `api_key`. Serve it with `serve()`, or use `state_manager()` in process."""
+    """The state manager's routes over a SQLite database (a file, created if missing, or `MEMORY`; one written by
+    an older version is upgraded, see `schema.py`), checking `x-api-key` against `api_key`, reading the time from
+    `clock` (None: the wall clock). Serve it with `serve()`, or use `state_manager()` in process."""
 
-    def __init__(self, database: str | os.PathLike[str] = DEFAULT_DATABASE, *, api_key: str = DEFAULT_API_KEY) -> None:
+    def __init__(
+        self,
+        database: str | os.PathLike[str] = DEFAULT_DATABASE,
+        *,
+        api_key: str = DEFAULT_API_KEY,
+        clock: Clock | None = None,
+    ) -> None:
         if not api_key:
             raise ValueError("api_key must not be empty")
+        self._clock: Clock = SystemClock() if clock is None else clock
         self.database = Database(database, SCHEMA)
+        upgrade(self.database, self._clock)
         self._api_key = api_key
         self._pending: queue.Queue[tuple[str, str] | None] = queue.Queue()
         self._verifier = threading.Thread(target=self._verify_forever, name="graph-verifier", daemon=True)
@@ -129,6 +126,22 @@ class LocalStateManager:
 
     def __repr__(self) -> str:
         return f"LocalStateManager(database={self.database.path!r})"
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every timestamp and `enqueue_after` of this server is read from."""
+        return self._clock
+
+    def next_due_ms(self, namespace: str, node_names: Collection[str] | None = None) -> int | None:
+        """When the next CREATED state of `namespace` (of one of `node_names`, if given) becomes due: the smallest
+        `enqueue_after`, in ms since the epoch (`from_ms` makes it a datetime), or None when there is none.
+        A value at or before the clock's time means a state can be enqueued now."""
+        sql = "SELECT MIN(enqueue_after) AS due FROM states WHERE namespace = ? AND status = 'CREATED'"
+        names = tuple(node_names) if node_names is not None else None
+        if names is not None:
+            sql += f" AND node_name IN ({', '.join('?' for _ in names)})"
+        due: int | None = self.database.query(sql, (namespace, *(names or ())))[0]["due"]
+        return due
 
     def __call__(self, request: Request) -> Response:
         given = request.headers.get(REQUEST_ID, "")
@@ -144,22 +157,38 @@ class LocalStateManager:
         return response
 
     def _route(self, request: Request) -> Response:
-        parts = request.segments
+        parts, method, database, clock = request.segments, request.method, self.database, self._clock
+        if parts == ("health",) and method == "GET":
+            return Response.json(200, {"message": "OK"})
+        if parts == ("v0", "namespaces") and method == "GET":
+            return self._authorised(request, lambda: observe.namespaces(database))
         if len(parts) < 4 or parts[0] != "v0" or parts[1] != "namespace":
             raise detail(404, "Not Found")
-        namespace, kind, rest, method = parts[2], parts[3], parts[4:], request.method
+        namespace, kind, rest = parts[2], parts[3], parts[4:]
         handler: Any = None
         if kind == "graph" and len(rest) == 1 and method in ("PUT", "GET"):
             handler = self.upsert_graph if method == "PUT" else self.get_graph
         elif kind == "graph" and len(rest) == 2 and rest[1] == "trigger" and method == "POST":
             handler = self.trigger
+        elif kind == "graph" and len(rest) == 5 and rest[1::2] == ("run", "node") and method == "GET":
+            graph_name, run_id, node_id = rest[0::2]
+            return self._authorised(request, lambda: observe.node_details(database, namespace, graph_name, run_id,
+                                                                          node_id))  # fmt: skip
         elif kind == "nodes" and rest in ((), ("",)) and method == "PUT":
-            return self._authorised(request, lambda: runs.register_nodes(self.database, namespace, request.body))
+            return self._authorised(request, lambda: runs.register_nodes(database, clock, namespace, request.body))
+        elif kind == "nodes" and rest in ((), ("",)) and method == "GET":
+            return self._authorised(request, lambda: observe.registered_nodes(database, namespace))
+        elif kind == "graphs" and rest in ((), ("",)) and method == "GET":
+            return self._authorised(request, lambda: observe.graph_templates(database, namespace))
+        elif kind == "runs" and len(rest) == 2 and method == "GET":
+            return self._authorised(request, lambda: observe.runs(database, namespace, *rest))
         elif kind == "states" and rest == ("enqueue",) and method == "POST":
-            return self._authorised(request, lambda: runs.enqueue(self.database, namespace, request.body))
+            return self._authorised(request, lambda: runs.enqueue(database, clock, namespace, request.body))
+        elif kind == "states" and len(rest) == 3 and rest[0::2] == ("run", "graph") and method == "GET":
+            return self._authorised(request, lambda: observe.run_graph(database, namespace, rest[1]))
         elif kind == "state" and len(rest) == 2 and (method, rest[1]) in runs.STATE_ACTIONS:
             action = runs.STATE_ACTIONS[(method, rest[1])]
-            return self._authorised(request, lambda: action(self.database, namespace, rest[0], request.body))
+            return self._authorised(request, lambda: action(database, clock, namespace, rest[0], request.body))
         if handler is None:
             raise detail(404, "Not Found")
         graph_name = rest[0]
@@ -196,17 +225,24 @@ class LocalStateManager:
         problems = validate_graph(nodes, store_config)
         if problems:
             raise detail(400, "Error validating graph template: " + "\n".join(p.message for p in problems))
-        stamp = now_naive()
+        stamp = now_naive(self._clock)
         with self.database.transaction() as connection:
-            found = connection.execute("SELECT created_at FROM graphs WHERE namespace = ? AND name = ?",
-                                       (namespace, graph_name)).fetchone()  # fmt: skip
             values = (
                 namespace, graph_name, codec.encode(nodes).decode(), json.dumps(request.secrets),
                 codec.encode(retry_policy or RetryPolicy()).decode(),
                 codec.encode(store_config or StoreConfig()).decode(), codec.encode(triggers).decode(),
-                "PENDING", "[]", found["created_at"] if found else stamp, stamp,
+                "PENDING", "[]", stamp, stamp, new_object_id(self._clock),
             )  # fmt: skip
-            connection.execute("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+            connection.execute(  # an update keeps the id, created_at and place in the list
+                "INSERT INTO graphs (namespace, name, nodes, secrets, retry_policy, store_config, triggers,"
+                " validation_status, validation_errors, created_at, updated_at, id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (namespace, name) DO UPDATE SET"
+                " nodes = excluded.nodes, secrets = excluded.secrets, retry_policy = excluded.retry_policy,"
+                " store_config = excluded.store_config, triggers = excluded.triggers,"
+                " validation_status = excluded.validation_status, validation_errors = excluded.validation_errors,"
+                " updated_at = excluded.updated_at",
+                values,
+            )
             row = runs.graph_row(connection, namespace, graph_name)
         self._pending.put((namespace, graph_name))
         return Response.json(201, _graph_document(row, as_stored=True))
@@ -261,9 +297,11 @@ class LocalStateManager:
         run_id = str(uuid.uuid4())
         with self.database.transaction() as connection:
             connection.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?)",
-                               (run_id, namespace, graph_name, json.dumps(request.store), now_naive()))  # fmt: skip
-            runs.insert_state(connection, run_id=run_id, namespace=namespace, graph_name=graph_name, node=root,
-                              inputs=inputs, parents={}, enqueue_after=now_ms() + request.start_delay)  # fmt: skip
+                               (run_id, namespace, graph_name, json.dumps(request.store),
+                                now_naive(self._clock)))  # fmt: skip
+            runs.insert_state(connection, self._clock, run_id=run_id, namespace=namespace, graph_name=graph_name,
+                              node=root, inputs=inputs, parents={},
+                              enqueue_after=now_ms(self._clock) + request.start_delay)  # fmt: skip
         return Response.json(200, {"status": "CREATED", "run_id": run_id})
 
     def _verify_forever(self) -> None:

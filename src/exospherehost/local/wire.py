@@ -1,15 +1,17 @@
 """How the local state manager reads bodies and writes errors: the generated Structs, then the models' own rules,
-failures written as FastAPI writes them (422 `{"detail": [{type, loc, msg, input}]}`, else `{"detail": text}`)."""
+failures written as FastAPI writes them (422 `{"detail": [{type, loc, msg, input}]}`, else `{"detail": text}`),
+and the time as the answers write it (read from the server's Clock)."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any, TypeVar
 
 import msgspec
 
 from exosphere_api import codec
+from exospherehost.local.clock import Clock, to_ms
 from sdkcore.local.http import Response
 
 T = TypeVar("T")
@@ -34,13 +36,14 @@ def unprocessable(problems: list[dict[str, Any]]) -> RejectedError:
     return RejectedError(Response.json(422, {"detail": problems}))
 
 
-def now_naive() -> str:
-    """The current UTC time as pydantic prints a naive datetime."""
-    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat()
+def now_naive(clock: Clock) -> str:
+    """The clock's current UTC time as pydantic prints a naive datetime."""
+    return clock.now().astimezone(timezone.utc).replace(tzinfo=None).isoformat()
 
 
-def now_ms() -> int:
-    return int(datetime.now(timezone.utc).timestamp() * 1000)
+def now_ms(clock: Clock) -> int:
+    """The clock's current time in whole milliseconds since the epoch, as `enqueue_after` counts."""
+    return to_ms(clock.now())
 
 
 def _location(path: str) -> list[str | int]:

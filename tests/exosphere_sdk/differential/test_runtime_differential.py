@@ -47,7 +47,7 @@ GRAPH = [
 def _kind(path: str) -> str:
     """The route of a request, its state id left out."""
     parts = path.split("/")
-    return "/".join(parts[:4] + ["{state_id}"] + parts[5:]) if len(parts) > 5 and parts[3] == "state" else path
+    return "/".join([*parts[:4], "{state_id}", *parts[5:]]) if len(parts) > 5 and parts[3] == "state" else path
 
 
 def _wait(condition: Any, what: str, timeout: float = 60.0) -> None:
@@ -113,7 +113,9 @@ def test_both_runtimes_finish_the_run_and_send_the_same_bodies() -> None:
     })  # fmt: skip
     for route in ("/nodes/", "/executed", "/errored", "/prune", "/re-enqueue-after", "/secrets"):
         assert _bodies(ours, route) == _bodies(original, route), route
-    assert _bodies(ours, "/executed") and _bodies(ours, "/errored") and _bodies(ours, "/prune")
+    assert _bodies(ours, "/executed")
+    assert _bodies(ours, "/errored")
+    assert _bodies(ours, "/prune")
     assert len(_bodies(ours, "/secrets")) == 1
     original_polls = [dict(body) for _, path, body in original if path.endswith("/states/enqueue")]
     our_polls = [dict(body) for _, path, body in ours if path.endswith("/states/enqueue")]
