@@ -70,7 +70,7 @@ def typecheck(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The main job (the README's first command): local Waygrid and Exosphere servers, and both SDKs' documented
     examples run against them over HTTP (examples/); fails if any step fails."""
-    session.install("-e", ".")
+    session.install("-e", ".[pydantic]")  # the demo's DataLoaderNode is written as for 0.0.3, with pydantic
     session.run("python", "examples/demo.py")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
 import tempfile
 from pathlib import Path
@@ -21,6 +22,9 @@ API_KEY = "exo-demo-key"
 
 
 def main() -> int:
+    # The runtime logs a node's failure with its traceback (as 0.0.3 does); the demo prints each state's error
+    # itself, so its log stays quiet.
+    logging.getLogger("exospherehost.runtime").setLevel(logging.CRITICAL)
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sdk-demo-")))
         router = stack.enter_context(LocalRouter(folder / "router.db"))

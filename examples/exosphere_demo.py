@@ -1,6 +1,7 @@
-"""The Exosphere SDK document, end to end: register the nodes the graph uses (as a runtime does), upsert the
-documented graph, wait until the state manager says VALID, trigger a run and print its id; then one invalid
-graph, with the errors you get.
+"""The Exosphere SDK document, end to end and executed: a Runtime registers and runs the seed's DataLoaderNode and
+DataProcessorNode, the documented graph is upserted, validated and triggered, and the run's states and outputs are
+printed when it finishes; then a fan-out graph (a split, a failure retried, a unites, a prune) runs the same way;
+then one invalid graph, with the errors you get.
 
     python examples/exosphere_demo.py http://127.0.0.1:8000 exo-local-key     # against `exosphere dev`
 """
@@ -10,39 +11,39 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from exosphere_api import operations
-from exosphere_api.models.runtime import NodeRegistration, RegisterNodesRequest
+from exosphere_nodes import NODES
+
 from exospherehost import (
     CronTrigger,
     GraphNodeModel,
     GraphValidationError,
     RetryPolicyModel,
     RetryStrategyEnum,
+    Runtime,
     StateManager,
     StoreConfigModel,
+    UnitesModel,
 )
-from exospherehost._api import PROFILE
+from exospherehost.observation import RunResult
 from exospherehost.validation import GraphTemplateError
-from sdkcore.transport import SyncTransport
 
 NAMESPACE = "MyProject"
-STRING = {"type": "string"}
 
 
-def register_nodes(uri: str, key: str) -> None:
-    """What a runtime does when it starts: announce the node classes it executes (the graph's nodes must be
-    registered before the state manager calls the graph VALID)."""
-    body = RegisterNodesRequest(runtime_name="demo-runtime", runtime_namespace=NAMESPACE, nodes=[
-        NodeRegistration(name="DataLoaderNode", namespace=NAMESPACE, secrets=["api_key"],
-                         inputs_schema={"type": "object", "properties": {"source": STRING}},
-                         outputs_schema={"type": "object", "properties": {"data": STRING}}),
-        NodeRegistration(name="DataProcessorNode", namespace=NAMESPACE, secrets=[],
-                         inputs_schema={"type": "object", "properties": {"data": STRING}},
-                         outputs_schema={"type": "object", "properties": {}}),
-    ])  # fmt: skip
-    with SyncTransport(uri, profile=PROFILE, api_key=key) as transport:
-        answer = operations.register_nodes(transport, namespace=NAMESPACE, body=body)
-    print(f"  registered {', '.join(node.name for node in answer.registered_nodes)} for runtime {answer.runtime_name}")
+def show(result: RunResult) -> None:
+    for state in result.states:
+        print(f"    {state.identifier:<10} {state.status.value:<14} {state.error or ''}")
+    for identifier, outputs in result.outputs.items():
+        print(f"    outputs of {identifier}: {outputs}")
+    print(f"  run {result.run_id}: {result.status.value}")
+
+
+async def wait_for_registration(state_manager: StateManager) -> None:
+    """The graph's nodes must be registered (the runtime does it as it starts) before the state manager can call
+    the graph VALID."""
+    wanted = {node.__name__ for node in NODES}
+    while wanted - {node.name for node in (await state_manager.list_registered_nodes()).nodes}:
+        await asyncio.sleep(0.05)
 
 
 async def create_graph(uri: str, key: str) -> None:
@@ -69,7 +70,32 @@ async def create_graph(uri: str, key: str) -> None:
     run = await state_manager.trigger(
         "my-workflow", inputs={"source": "demo"}, store={"cursor": "0", "batch_id": "b-1"}
     )
-    print(f"  triggered my-workflow: run {run.run_id} ({run['status']})")
+    print(f"  triggered my-workflow: run {run.run_id} ({run['status']}); the runtime executes it:")
+    show(await state_manager.wait_for_run("my-workflow", run.run_id, timeout=60, polling_interval=0.1))
+
+
+async def fan_out_graph(uri: str, key: str) -> None:
+    """A listing split into one state per item (fan-out), each resized (one fails once and is retried by the
+    graph's retry policy), collected once all are done (unites), then a publish step that prunes its branch."""
+    state_manager = StateManager(namespace=NAMESPACE, state_manager_uri=uri, key=key)
+    graph_nodes = [
+        GraphNodeModel(node_name="ListNode", namespace=NAMESPACE, identifier="listing",
+                       inputs={"folder": "photos/"}, next_nodes=["split"]),
+        GraphNodeModel(node_name="SplitNode", namespace=NAMESPACE, identifier="split",
+                       inputs={"items": "${{ listing.outputs.items }}"}, next_nodes=["resize"]),
+        GraphNodeModel(node_name="ResizeNode", namespace=NAMESPACE, identifier="resize",
+                       inputs={"item": "${{ split.outputs.item }}"}, next_nodes=["collect"]),
+        GraphNodeModel(node_name="CollectNode", namespace=NAMESPACE, identifier="collect",
+                       inputs={"items": "${{ listing.outputs.items }}"}, next_nodes=["publish"],
+                       unites=UnitesModel(identifier="listing")),
+        GraphNodeModel(node_name="PublishNode", namespace=NAMESPACE, identifier="publish",
+                       inputs={"items": "${{ listing.outputs.items }}"}),
+    ]  # fmt: skip
+    retry_policy = RetryPolicyModel(max_retries=2, strategy=RetryStrategyEnum.FIXED, backoff_factor=200)
+    await state_manager.upsert_graph("thumbnails", graph_nodes, secrets={}, retry_policy=retry_policy)
+    run = await state_manager.trigger("thumbnails")
+    print(f"\nA fan-out graph (split, a retried failure, unites, prune): run {run.run_id}")
+    show(await state_manager.wait_for_run("thumbnails", run.run_id, timeout=60, polling_interval=0.1))
 
 
 async def invalid_graphs(uri: str, key: str) -> None:
@@ -98,9 +124,16 @@ async def invalid_graphs(uri: str, key: str) -> None:
 
 async def run(uri: str, key: str) -> None:
     print(f"Exosphere state manager at {uri}")
-    register_nodes(uri, key)
-    await create_graph(uri, key)
-    await invalid_graphs(uri, key)
+    runtime = Runtime(NAMESPACE, "demo-runtime", NODES, uri, key, poll_interval=0.1)
+    runtime.start()  # inside a running loop: a task; `await runtime.stop()` ends it
+    try:
+        await wait_for_registration(StateManager(namespace=NAMESPACE, state_manager_uri=uri, key=key))
+        print(f"  runtime demo-runtime registered {', '.join(node.__name__ for node in NODES)}")
+        await create_graph(uri, key)
+        await fan_out_graph(uri, key)
+        await invalid_graphs(uri, key)
+    finally:
+        await runtime.stop()
 
 
 if __name__ == "__main__":

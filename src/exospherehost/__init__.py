@@ -2,8 +2,10 @@
 
 `StateManager`, `GraphNodeModel`, `UnitesModel`, `RetryPolicyModel`, `StoreConfigModel`, `CronTrigger` and the
 enums keep the original names, signatures, defaults and messages; the models are the generated `exosphere_api`
-Structs. `SyncStateManager` is the blocking variant. The worker side is `Runtime`, `BaseNode`, `PruneSignal` and
-`ReQueueAfterSignal`, as in 0.0.3. HTTP machinery (httpx) loads on the first call.
+Structs. `SyncStateManager` is the blocking variant. Both also read namespaces, registered nodes, graph templates,
+runs and their states, retry a state by hand and wait for a run (`wait_for_run` gives a `RunResult`). The worker
+side is `Runtime`, `BaseNode`, `PruneSignal` and `ReQueueAfterSignal`, as in 0.0.3. HTTP machinery (httpx) loads
+on the first call.
 """
 
 from typing import TYPE_CHECKING, Any

@@ -65,6 +65,9 @@ def _setup_default_logging() -> None:
     logging.basicConfig(level=level if isinstance(level, int) else logging.INFO,
                         format="%(asctime)s | %(levelname)s | %(name)s | %(message)s",
                         datefmt="%Y-%m-%d %H:%M:%S")  # fmt: skip
+    # 0.0.3's aiohttp logs nothing per request; httpx logs each at INFO, which would flood that default
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 class Runtime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone
+from typing import ClassVar
 
 import msgspec
 import pytest
@@ -47,7 +48,7 @@ def test_a_one_hour_retry_backoff_finishes_at_once() -> None:
 class Later(BaseNode):
     Inputs = Word
     Outputs = Word
-    seen: list[datetime] = []
+    seen: ClassVar[list[datetime]] = []
 
     async def execute(self) -> Word:
         if not Later.seen:

@@ -8,12 +8,12 @@ Where the released server is odd, the local one chooses:
   text and does not show them: every value is `SECRET_VALUE` ("********"), so the names are listed and the
   values stay private.
 * runs list: `page` and `size` are integers read as FastAPI reads path integers (`"2"`, `" 2 "`, `"2.0"`, `"+2"`,
-  `"1_0"`; else 422 `int_parsing` at `["path", "page"]` / `["path", "size"]`), with the bounds of the spec
-  (page >= 1, size >= 0; else 422 `greater_than_equal` with `ctx {"ge": 1}` / `{"ge": 0}`, as FastAPI words a
-  `Path(ge=...)`). The released server checks neither: it skips `(page - 1) * size` runs and takes `size` (0: all),
-  so page 0 with a positive size is its generic 500 (MongoDB refuses the negative skip), page 0 with size 0 lists
-  every run, and a negative size is MongoDB's negative limit. Runs created at the same instant (a virtual
-  clock) are listed the later first.
+  `"1_0"`; else 422 `int_parsing` at `["path", "page"]` / `["path", "size"]`), with bounds of our choosing, the
+  ones the SDK's `get_runs` checks too: page >= 1 and size >= 0, else 422 `greater_than_equal` with
+  `ctx {"ge": 1}` / `{"ge": 0}`, as FastAPI words a `Path(ge=...)`. The released server checks neither: it skips
+  `(page - 1) * size` runs and takes `size` (0: all), so page 0 with a positive size is its generic 500 (MongoDB
+  refuses the negative skip), page 0 with size 0 lists every run, and a negative size is MongoDB's negative
+  limit. Runs created at the same instant (a virtual clock) are listed the later first.
 * node details: `updated_at` moves when a route changes the state (executed, errored, prune, re-enqueue-after,
   manual-retry on the original), not when enqueue claims it nor when next-state creation marks it SUCCESS or
   NEXT_CREATED_ERROR, as on the released server (whose bulk updates skip its save hook). The node id is a state
