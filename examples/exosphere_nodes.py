@@ -31,7 +31,7 @@ class DataProcessorNode(BaseNode):
     class Outputs(msgspec.Struct):
         summary: str
 
-    def execute(self) -> Outputs:  # a plain def: the runtime runs it in its thread pool
+    def execute(self) -> Outputs:  # a plain def: the runtime runs it in a thread
         return self.Outputs(summary=f"processed: {self.inputs.data}")
 
 

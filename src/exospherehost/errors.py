@@ -64,6 +64,15 @@ class ConfigurationError(ExosphereError, ValueError):
     """The state manager URI or the API key is missing (neither passed nor in the environment)."""
 
 
+class RegistrationError(ExosphereError, RuntimeError):
+    """The state manager refused a runtime's node registration; the text is 0.0.3's (`Failed to register nodes:
+    {answer}`), the answer's status is `status_code`, the typed error it came from is `__cause__`."""
+
+    def __init__(self, message: str, *, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
 class GraphValidationError(ExosphereError):
     """The state manager finished validating the graph and found it invalid; `errors` lists its reasons."""
 

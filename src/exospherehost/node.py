@@ -2,7 +2,7 @@
 
 A node declares `Inputs`, `Outputs` and `Secrets` (pydantic `BaseModel`s as in 0.0.3, or msgspec `Struct`s, the
 fast native path; every field a `str`) and implements `execute(self)`, reading `self.inputs` and `self.secrets`.
-`execute` may be `async def` (run on the event loop) or a plain `def` (run in the runtime's thread pool). It returns
+`execute` may be `async def` (run on the event loop) or a plain `def` (run in a thread of its own). It returns
 one `Outputs`, a list of them (fan-out: one next state each) or None (no output); it may raise `PruneSignal` or
 `ReQueueAfterSignal`. The defaults below have no fields.
 """

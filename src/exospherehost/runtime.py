@@ -12,9 +12,10 @@ fallbacks, logging defaults and request bodies. Where 0.0.3 loses work, this one
 * while the state manager is unreachable the poller backs off (up to `max_poll_backoff` seconds) and resumes when
   it answers again;
 * SIGINT / SIGTERM (when `start()` runs the loop itself) or `await runtime.stop()` stop the polling and let the
-  running states finish within `grace_period` seconds; a second signal stops at once. States cut short stay
-  QUEUED on the server, as they would if the process died;
-* a node whose `execute` is a plain `def` runs in a thread pool of `workers` threads;
+  running states (and a claim in flight) finish within `grace_period` seconds; a second signal stops at once.
+  States cut short stay QUEUED on the server, as they would if the process died;
+* whatever a node raises becomes a report (`execution.py`); a node whose `execute` is a plain `def` runs in a
+  thread of its own;
 * each state's log lines name its state id, node and run (the local state manager sends the run id; the released
   server does not, so the run shows as `?` there), and the API key never appears in a log line.
 """
@@ -23,17 +24,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
+import json
 import logging
+import math
 import os
 import signal
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import AsyncGenerator, Awaitable
+from typing import TYPE_CHECKING, Any
 
 from exospherehost.node_checks import node_problems
-from exospherehost.node_models import build, dump, field_annotations, json_schema
-from exospherehost.signals import PruneSignal, ReQueueAfterSignal
+from exospherehost.node_models import field_annotations, json_schema
 from sdkcore.redaction import ValueFilter
 from sdkcore.secret import Secret
 
@@ -41,18 +41,19 @@ if TYPE_CHECKING:
     import httpx
 
     from exosphere_api.models.runtime import EnqueuedState
+    from exospherehost.execution import Executor
     from exospherehost.node import BaseNode
-    from sdkcore.transport import AsyncTransport
 
 __all__ = ["Runtime"]
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 URI_VARIABLE = "EXOSPHERE_STATE_MANAGER_URI"
 KEY_VARIABLE = "EXOSPHERE_API_KEY"
-REPORT_BACKOFF = (0.5, 30.0)
-"""First and longest wait, in seconds, between the tries of an undelivered report."""
+LOGGERS = ("exospherehost.runtime", "exospherehost.http")
+"""The loggers that carry the key filter while a runtime is connected."""
+MIN_POLL_BACKOFF = 0.1
+"""The shortest wait after a failed poll, whatever poll_interval is."""
 
 
 def _setup_default_logging() -> None:
@@ -104,9 +105,9 @@ class Runtime:
         self._batch_size = batch_size
         self._workers = workers
         self._version = str(state_manage_version)
-        self._poll_interval = poll_interval
-        self._grace_period = grace_period
-        self._max_poll_backoff = max_poll_backoff
+        self._poll_interval = _seconds("poll_interval", poll_interval)
+        self._grace_period = _seconds("grace_period", grace_period)
+        self._max_poll_backoff = max(MIN_POLL_BACKOFF, _seconds("max_poll_backoff", max_poll_backoff))
         self._http_client, self._http_transport = http_client, http_transport
         self._state_manager_uri = state_manager_uri if state_manager_uri is not None else os.environ.get(URI_VARIABLE)
         found = key if key is not None else os.environ.get(KEY_VARIABLE)
@@ -123,8 +124,7 @@ class Runtime:
         if problems:
             raise ValueError("Following errors while validating nodes: " + "\n".join(problems))
         self._node_mapping = {node.__name__: node for node in self._nodes}
-        self._transport: AsyncTransport | None = None
-        self._pool: ThreadPoolExecutor | None = None
+        self._executor: Executor | None = None
         self._stopping: asyncio.Event | None = None
         self._task: asyncio.Future[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
@@ -138,11 +138,16 @@ class Runtime:
     # -- lifecycle -----------------------------------------------------------------------------------------------
 
     def start(self) -> asyncio.Task[None] | None:
-        """Run the runtime: a Task inside a running event loop (keep it, await it), else block until stopped."""
+        """Run the runtime: a Task inside a running event loop (keep it, await it), else block until stopped.
+        RuntimeError when it is running already."""
+        if self._task is not None and not self._task.done():
+            raise RuntimeError("this Runtime is running already")
+        self._stopping = asyncio.Event()
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            asyncio.run(self._main(handle_signals=True))
+            with contextlib.suppress(asyncio.CancelledError):  # a second signal: stopped at once
+                asyncio.run(self._main(handle_signals=True))
             return None
         task = loop.create_task(self._main(handle_signals=False))
         self._task = task
@@ -150,32 +155,33 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop polling, let running states finish (within `grace_period`), close the connection, and return
-        when all that is done."""
+        when all that is done (at once when called from a node, or before `start()`)."""
         if self._stopping is not None:
             self._stopping.set()
-        if self._task is not None and self._task is not asyncio.current_task():
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(self._task)
+        task, current = self._task, asyncio.current_task()
+        if task is None or task is current or current in self._running or task.done():
+            return
+        await asyncio.wait({task})
 
     async def _main(self, *, handle_signals: bool) -> None:
-        self._stopping = asyncio.Event()
+        if self._stopping is None:
+            self._stopping = asyncio.Event()
         self._finished = asyncio.Event()
-        if self._task is None:
-            self._task = asyncio.current_task()
+        self._task = asyncio.current_task()
         handled = self._install_signal_handlers() if handle_signals else []
-        key_filter = ValueFilter([self._secret()])
-        logger.addFilter(key_filter)
         try:
-            async with self.connected():
-                await self._serve()
+            async with self._open():
+                try:
+                    registering = asyncio.ensure_future(self._register())
+                    if await self._until_stop_or(registering):
+                        registering.result()
+                        await self._serve()
+                finally:
+                    await self._cancel_running()
         finally:
-            logger.removeFilter(key_filter)
             loop = asyncio.get_running_loop()
             for number in handled:
                 loop.remove_signal_handler(number)
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
 
     def _install_signal_handlers(self) -> list[int]:
         loop = asyncio.get_running_loop()
@@ -192,41 +198,54 @@ class Runtime:
         assert self._stopping is not None
         if self._stopping.is_set():
             logger.warning("Second %s: stopping now", signal.Signals(number).name)
-            for task in list(self._running):
-                task.cancel()
+            if self._task is not None:
+                self._task.cancel()
             return
         logger.info("%s received: stopping after the running states (grace period %s s)",
                     signal.Signals(number).name, self._grace_period)  # fmt: skip
         self._stopping.set()
 
-    def _secret(self) -> str:
-        assert self._key is not None
-        return self._key.reveal()
-
     @contextlib.asynccontextmanager
     async def connected(self) -> AsyncGenerator[Runtime, None]:
         """Open the connection and register the nodes, for driving the runtime by hand with `run_once()` (a test
         harness, a one-shot job); `start()` does this itself."""
+        async with self._open():
+            await self._register()
+            yield self
+
+    @contextlib.asynccontextmanager
+    async def _open(self) -> AsyncGenerator[Executor, None]:
+        """The connection, and the key filter on the runtime's loggers while it is open."""
         from exospherehost._api import PROFILE
+        from exospherehost.execution import Executor
         from sdkcore.transport import AsyncTransport
 
         assert self._state_manager_uri is not None
-        transport = AsyncTransport(self._state_manager_uri, profile=PROFILE, api_key=self._secret(),
-                                   http_client=self._http_client, http_transport=self._http_transport)  # fmt: skip
-        self._transport = transport
+        assert self._key is not None
+        key = self._key.reveal()
+        key_filter = ValueFilter([key])
+        for name in LOGGERS:
+            logging.getLogger(name).addFilter(key_filter)
         try:
-            await self._register()
-            yield self
+            transport = AsyncTransport(self._state_manager_uri, profile=PROFILE, api_key=key,
+                                       http_client=self._http_client, http_transport=self._http_transport)  # fmt: skip
+            try:
+                self._executor = Executor(transport, self._namespace, self._version, self._node_mapping,
+                                          f"exosphere-{self._name}")  # fmt: skip
+                yield self._executor
+            finally:
+                self._executor = None
+                await transport.aclose()
         finally:
-            self._transport = None
-            await transport.aclose()
+            for name in LOGGERS:
+                logging.getLogger(name).removeFilter(key_filter)
 
     # -- the protocol --------------------------------------------------------------------------------------------
 
     async def _register(self) -> None:
         from exosphere_api import operations
         from exosphere_api.models.runtime import NodeRegistration, RegisterNodesRequest
-        from exospherehost.errors import APIStatusError
+        from exospherehost.errors import APIStatusError, RegistrationError
 
         names = [f"{self._namespace}/{node.__name__}" for node in self._nodes]
         logger.info("Registering nodes: %s", names)
@@ -244,38 +263,38 @@ class Runtime:
                 for node in self._nodes
             ],
         )
-        assert self._transport is not None
+        assert self._executor is not None
         try:
-            await operations.register_nodes_async(
-                self._transport, namespace=self._namespace, version=self._version, body=body
-            )
+            await operations.register_nodes_async(self._executor.transport, namespace=self._namespace,
+                                                  version=self._version, body=body)  # fmt: skip
         except APIStatusError as error:
-            logger.error("Failed to register nodes: %s", error.server_message)
-            raise
+            message = f"Failed to register nodes: {_parsed(error.response_text)}"  # 0.0.3's text
+            logger.error("%s", message)
+            raise RegistrationError(message, status_code=error.status_code) from error
         logger.info("Registered nodes: %s", names)
 
     async def run_once(self, limit: int | None = None, *, one_at_a_time: bool = False) -> int:
         """Claim up to `limit` (default: batch_size) runnable states, execute them (concurrently, or in the order
         claimed with `one_at_a_time`) and report each; the number claimed. Needs `async with runtime.connected():`."""
-        if self._transport is None:
+        executor = self._executor
+        if executor is None:
             raise RuntimeError("run_once() needs the connection: use it inside `async with runtime.connected():`")
         states = await self._claim(self._batch_size if limit is None else limit)
         if one_at_a_time:
             for state in states:
-                await self._run(state)
+                await executor.run(state)
         else:
-            await asyncio.gather(*(self._run(state) for state in states))
+            await asyncio.gather(*(executor.run(state) for state in states))
         return len(states)
 
     async def _claim(self, count: int) -> list[EnqueuedState]:
         from exosphere_api import operations
         from exosphere_api.models.runtime import EnqueueRequest
 
-        assert self._transport is not None
+        assert self._executor is not None
         body = EnqueueRequest(nodes=list(self._node_mapping), batch_size=count)
-        answer = await operations.enqueue_states_async(
-            self._transport, namespace=self._namespace, version=self._version, body=body
-        )
+        answer = await operations.enqueue_states_async(self._executor.transport, namespace=self._namespace,
+                                                       version=self._version, body=body)  # fmt: skip
         return answer.states
 
     async def _serve(self) -> None:
@@ -291,11 +310,19 @@ class Runtime:
                 await self._until_stop_or(asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED))
                 continue
             asked = min(self._batch_size, free)
+            claim = asyncio.ensure_future(self._claim(asked))
+            if not await self._until_stop_or(claim, keep=True):  # stopping: the claim gets the grace period
+                await asyncio.wait({claim}, timeout=self._grace_period)
+                if not claim.done():
+                    claim.cancel()
+                    logger.warning("Stopped during a claim; states it may have claimed stay QUEUED")
+                    break
             try:
-                states = await self._claim(asked)
-            except ExosphereError as error:
+                states = claim.result()
+            except (ExosphereError, asyncio.CancelledError) as error:
                 failures += 1
-                wait = min(self._max_poll_backoff, 2 * self._poll_interval * 2 ** min(failures - 1, 16))
+                wait = min(self._max_poll_backoff,
+                           max(MIN_POLL_BACKOFF, 2 * self._poll_interval) * 2 ** min(failures - 1, 16))  # fmt: skip
                 logger.error("Error enqueuing states: %s (next poll in %s s)", error, wait)
                 await self._until_stop_or(asyncio.sleep(wait))
                 continue
@@ -303,156 +330,71 @@ class Runtime:
                 logger.info("State manager reachable again after %d failed polls", failures)
                 failures = 0
             logger.info("Enqueued states: %d", len(states))
-            for state in states:
-                task = asyncio.create_task(self._run(state))
-                self._running.add(task)
-                task.add_done_callback(self._done)
-            if len(states) < asked:
+            self._begin(states)
+            if len(states) < asked and not self._stopping.is_set():
                 # a state that finishes has likely made next states: poll again then, or after poll_interval
                 finished.clear()
                 await self._until_stop_or(asyncio.wait_for(finished.wait(), self._poll_interval))
         await self._drain()
 
+    def _begin(self, states: list[EnqueuedState]) -> None:
+        assert self._executor is not None
+        for state in states:
+            task = asyncio.create_task(self._executor.run(state))
+            self._running.add(task)
+            task.add_done_callback(self._done)
+
     def _done(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
         if self._finished is not None:
             self._finished.set()
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("A state's task failed: %s", task.exception())
 
-    async def _until_stop_or(self, awaitable: Awaitable[Any]) -> None:
-        """Wait for `awaitable` or the stop request, whichever comes first."""
+    async def _until_stop_or(self, awaitable: Awaitable[Any], *, keep: bool = False) -> bool:
+        """Wait for `awaitable` or the stop request, whichever comes first; True when `awaitable` finished.
+        Unless `keep`, an unfinished `awaitable` is cancelled."""
         assert self._stopping is not None
         work = asyncio.ensure_future(awaitable)
         stop = asyncio.ensure_future(self._stopping.wait())
         try:
             await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for future in (work, stop):
-                if not future.done():
-                    future.cancel()
-            await asyncio.gather(work, stop, return_exceptions=True)
+            stop.cancel()
+            if not keep and not work.done():
+                work.cancel()
+            await asyncio.gather(stop, *([] if keep else [work]), return_exceptions=True)
+        return work.done() and not work.cancelled()
 
     async def _drain(self) -> None:
         if not self._running:
             return
         logger.info("Waiting up to %s s for %d running states", self._grace_period, len(self._running))
         _, late = await asyncio.wait(set(self._running), timeout=self._grace_period)
+        if late:
+            logger.warning("%d states did not finish within the grace period; they stay QUEUED", len(late))
+
+    async def _cancel_running(self) -> None:
+        """Cancel the states still running (the grace period ended, or a second signal came)."""
+        late = set(self._running)
+        if self._executor is not None:
+            self._executor.cancelled |= late
         for task in late:
             task.cancel()
         if late:
             await asyncio.gather(*late, return_exceptions=True)
-            logger.warning("%d states did not finish within the grace period; they stay QUEUED", len(late))
-
-    # -- one state -----------------------------------------------------------------------------------------------
-
-    async def _run(self, state: EnqueuedState) -> None:
-        """Execute one state and report its outcome; never raises (a report is retried until it lands)."""
-        from msgspec import UNSET
-
-        run = state.run_id if state.run_id is not UNSET else "?"
-        node_class = self._node_mapping.get(state.node_name)
-        label = f"state {state.state_id} for node {state.node_name} (run {run})"
-        log = logging.LoggerAdapter(logger, {"state_id": state.state_id, "node": state.node_name, "run_id": run})
-        try:
-            if node_class is None:
-                raise KeyError(state.node_name)
-            log.info("Executing %s", label)
-            secrets = await self._secrets(state.state_id, log) if field_annotations(node_class.Secrets) else {}
-            outputs = await self._execute(node_class, state.inputs, secrets)
-            log.info("Got outputs for %s", label)
-            body = [dump(output) for output in outputs]
-        except PruneSignal as prune:
-            log.info("Pruning %s", label)
-            await self._report("prune", state.state_id, prune.data, log)
-        except ReQueueAfterSignal as requeue:
-            log.info("Requeuing %s after %s", label, requeue.delay)
-            await self._report("re-enqueue-after", state.state_id, requeue.delay_ms, log)
-        except Exception as error:  # the node's failure, whatever it is, is the state's error
-            log.error("Error executing %s: %s", label, error, exc_info=True)
-            await self._report("errored", state.state_id, str(error), log)
-        else:
-            await self._report("executed", state.state_id, body, log)
-        log.info("Reported %s", label)
-
-    async def _execute(self, node_class: type[BaseNode], inputs: dict[str, Any], secrets: dict[str, str]) -> list[Any]:
-        node = node_class()
-        given = build(node_class.Inputs, inputs)
-        secret_values = build(node_class.Secrets, secrets)
-        node.inputs, node.secrets = given, secret_values
-        result: Any
-        if inspect.iscoroutinefunction(node.execute):
-            result = await node.execute()
-        else:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix=f"exosphere-{self._name}")
-            result = await asyncio.get_running_loop().run_in_executor(self._pool, node.execute)
-        return _as_list(result)
-
-    async def _secrets(self, state_id: str, log: logging.LoggerAdapter[logging.Logger]) -> dict[str, str]:
-        """The state's secrets; {} when the state manager refuses (as 0.0.3: the node then fails on them)."""
-        from exosphere_api import operations
-        from exospherehost.errors import APIStatusError
-
-        assert self._transport is not None
-        try:
-            answer = await operations.get_secrets_async(
-                self._transport, namespace=self._namespace, state_id=state_id, version=self._version
-            )
-        except APIStatusError as error:
-            log.error("Failed to get secrets for state %s: %s", state_id, error.server_message)
-            return {}
-        return dict(answer.secrets)
-
-    async def _report(self, kind: str, state_id: str, value: Any, log: logging.LoggerAdapter[logging.Logger]) -> None:
-        """Send the outcome, retrying while the state manager cannot take it. A refusal (4xx) ends the tries: after
-        an earlier try was lost in transit, the 400 only says that try landed."""
-        from exospherehost.errors import APIStatusError, ExosphereError
-
-        send = self._sender(kind, state_id, value)
-        tries = 0
-        while True:
-            try:
-                await send()
-                return
-            except APIStatusError as error:
-                if error.status_code < 500 and error.status_code not in (408, 429):
-                    if error.status_code == 400 and (tries or error.attempts > 1):
-                        log.warning("%s of state %s was already recorded: %s", kind, state_id, error.server_message)
-                    else:
-                        log.error("Failed to notify %s state %s: %s", kind, state_id, error.server_message)
-                    return
-                failure: ExosphereError = error
-            except ExosphereError as error:
-                failure = error
-            tries += 1
-            wait = min(REPORT_BACKOFF[1], REPORT_BACKOFF[0] * 2 ** min(tries - 1, 16))
-            log.warning("Could not report %s of state %s (%s); trying again in %s s", kind, state_id, failure, wait)
-            await asyncio.sleep(wait)
-
-    def _sender(self, kind: str, state_id: str, value: Any) -> Callable[[], Awaitable[Any]]:
-        from exosphere_api import operations
-        from exosphere_api.models import runtime as models
-
-        assert self._transport is not None
-        transport, namespace, version = self._transport, self._namespace, self._version
-        if kind == "executed":
-            body: Any = models.ExecutedRequest(outputs=value)
-            return lambda: operations.executed_state_async(transport, namespace=namespace, state_id=state_id,
-                                                           version=version, body=body)  # fmt: skip
-        if kind == "errored":
-            body = models.ErroredRequest(error=value)
-            return lambda: operations.errored_state_async(transport, namespace=namespace, state_id=state_id,
-                                                          version=version, body=body)  # fmt: skip
-        if kind == "prune":
-            body = models.PruneRequest(data=value)
-            return lambda: operations.prune_state_async(transport, namespace=namespace, state_id=state_id,
-                                                        version=version, body=body)  # fmt: skip
-        body = models.ReEnqueueAfterRequest(enqueue_after=value)
-        return lambda: operations.re_enqueue_after_state_async(transport, namespace=namespace, state_id=state_id,
-                                                               version=version, body=body)  # fmt: skip
 
 
-def _as_list(result: Any) -> list[Any]:
-    """What `execute` returned as the list of outputs 0.0.3 sends: None is none, a single output is one."""
-    if result is None:
-        return []
-    return list(result) if isinstance(result, list) else [result]  # pyright: ignore[reportUnknownArgumentType]
+def _seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+    return float(value)
+
+
+def _parsed(text: str) -> object:
+    """The answer as 0.0.3 prints it in its messages: the parsed JSON document, else the text."""
+    try:
+        parsed: object = json.loads(text)
+    except ValueError:
+        return text
+    return parsed

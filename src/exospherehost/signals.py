@@ -14,6 +14,8 @@ class PruneSignal(Exception):  # noqa: N818 -- 0.0.3's name
     """End this branch; `data` is recorded with the pruned state."""
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
+        if data is not None and not isinstance(data, dict):
+            raise TypeError(f"PruneSignal data must be a dict, got {type(data).__name__}")
         self.data: dict[str, Any] = {} if data is None else data
         super().__init__(
             f"Prune signal received with data: {self.data} \n NOTE: Do not catch this Exception, let it bubble up "

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from exospherehost.errors import ExosphereError
 
 if TYPE_CHECKING:
+    from exospherehost.local import LocalStateManager
     from exospherehost.models import GraphNodeModel, RetryPolicyModel, StoreConfigModel
     from exospherehost.node import BaseNode
     from exospherehost.observation import RunResult
@@ -35,7 +36,8 @@ KEY = "exo-testing-key"
 
 
 class HarnessError(ExosphereError):
-    """The run did not settle within `max_steps` rounds (a node that re-queues itself for ever, say)."""
+    """The run did not settle within `max_steps` rounds (a node that re-queues itself for ever, say), or a state
+    was left without a report."""
 
 
 async def arun_graph(
@@ -62,6 +64,8 @@ async def arun_graph(
     from exospherehost.runtime import Runtime
     from sdkcore.local.http import AsyncInProcessTransport
 
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"max_steps must be a whole number >= 1, got {max_steps!r}")
     clock = VirtualClock(start)
     with LocalStateManager(MEMORY, api_key=KEY, clock=clock) as local:
         runtime = Runtime(namespace, "testing-runtime", list(nodes), "http://exosphere.in-process", KEY,
@@ -77,9 +81,20 @@ async def arun_graph(
                     continue
                 due = local.next_due_ms(namespace)
                 if due is None:
+                    _check_settled(local, run.run_id)
                     return await manager.wait_for_run(graph_name, run.run_id, timeout=60, polling_interval=0)
                 clock.advance_to(datetime.fromtimestamp(due / 1000, timezone.utc))
             raise HarnessError(f"run {run.run_id} of graph {graph_name!r} was still running after {max_steps} steps")
+
+
+def _check_settled(local: LocalStateManager, run_id: str) -> None:
+    """HarnessError when a state is left QUEUED or EXECUTED with nothing due (its report was refused)."""
+    stuck = local.database.query(
+        "SELECT identifier, status FROM states WHERE run_id = ? AND status IN ('QUEUED', 'EXECUTED')", (run_id,)
+    )
+    if stuck:
+        found = ", ".join(f"{row['identifier']} ({row['status']})" for row in stuck)
+        raise HarnessError(f"run {run_id} cannot finish: states left without a report: {found}")
 
 
 def run_graph(nodes: Sequence[type[BaseNode]], graph_nodes: list[GraphNodeModel], **options: Any) -> RunResult:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 from sdkcore.secret import REDACTED
 
@@ -56,6 +58,36 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """`text` with each of `secrets` replaced, also where a JSON document spells one with escapes (`\\/`,
+    `\\u0073`): such a document is written out again, decoded."""
+    values = tuple(value for value in secrets if value)
+    for value in values:
+        text = text.replace(value, REDACTED)
+    if "\\" in text and values:
+        try:
+            document = json.loads(text)
+        except (ValueError, RecursionError):
+            return text
+        cleaned = _scrubbed(document, values)
+        if cleaned != document:
+            return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))
+    return text
+
+
+def _scrubbed(document: Any, values: tuple[str, ...]) -> Any:
+    if isinstance(document, str):
+        for value in values:
+            document = document.replace(value, REDACTED)
+        return document
+    if isinstance(document, list):
+        return [_scrubbed(item, values) for item in document]  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(document, dict):
+        return {_scrubbed(key, values): _scrubbed(value, values)
+                for key, value in cast("dict[str, Any]", document).items()}  # fmt: skip
+    return document
+
+
 class ValueFilter(logging.Filter):
     """Replaces each of the given literal values (an API key) wherever it appears in a record's text."""
 
@@ -64,9 +96,7 @@ class ValueFilter(logging.Filter):
         self._values = sorted((value for value in values if value), key=len, reverse=True)
 
     def redact(self, text: str) -> str:
-        for value in self._values:
-            text = text.replace(value, REDACTED)
-        return text
+        return scrub(text, self._values)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:

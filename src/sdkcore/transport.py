@@ -22,9 +22,9 @@ from sdkcore.errors import APIError, APIStatusError, server_message_of
 from sdkcore.operation import Operation, RequestOptions
 from sdkcore.parameters import request_parts
 from sdkcore.profile import APIProfile
-from sdkcore.redaction import SENSITIVE_HEADERS, RedactingFilter, redact_headers
+from sdkcore.redaction import SENSITIVE_HEADERS, RedactingFilter, redact_headers, scrub
 from sdkcore.retry import RetryConfig, is_retryable_status, parse_retry_after, retry_delay
-from sdkcore.secret import REDACTED, Secret
+from sdkcore.secret import Secret
 from sdkcore.settings import check_deadline
 
 T = TypeVar("T")
@@ -58,10 +58,9 @@ class _Settings:
     log: logging.Logger
 
     def scrub(self, text: str) -> str:
-        """`text` with every credential of this transport replaced, should a server or library echo one."""
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        """`text` with every credential of this transport replaced, should a server or library echo one (in a
+        JSON document, however escaped)."""
+        return scrub(text, self.secrets)
 
 
 class _TransportBase:
