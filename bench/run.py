@@ -16,8 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import exosphere_graph
+import http_stacks
 import import_time
 import report
+import request_cpu
+import runtime_throughput
 import scaling
 import throughput
 import waygrid_spec
@@ -29,12 +32,18 @@ def suites(quick: bool, original_python: str | None) -> dict[str, Callable[[], S
     if quick:
         throughput.UPSERTS, throughput.RUNS, import_time.RUNS = 100, 1, 3
         scaling.SIZES = (100, 1_000, 10_000)
+        runtime_throughput.STATES, runtime_throughput.ROUNDS = 200, 1
+        request_cpu.CALLS, request_cpu.ROUNDS = 100, 1
+        http_stacks.REQUESTS, http_stacks.ROUNDS = 200, 1
     return {
         "exosphere-graph": lambda: exosphere_graph.measure(sizes, original_python),
         "waygrid-spec": lambda: waygrid_spec.measure(sizes),
         "import-time": lambda: import_time.measure(original_python),
         "throughput": lambda: throughput.measure(original_python),
         "scaling": scaling.measure,
+        "runtime-throughput": lambda: runtime_throughput.measure(original_python),
+        "request-cpu": lambda: request_cpu.measure(original_python),
+        "http-stacks": http_stacks.measure,
     }
 
 

@@ -5,6 +5,7 @@ pydantic writes for it, building it from a mapping, and dumping an instance."""
 
 from __future__ import annotations
 
+import functools
 import sys
 import typing
 from collections.abc import Mapping
@@ -30,8 +31,10 @@ def is_model(cls: object) -> bool:
     return is_pydantic(cls) or is_struct(cls)
 
 
+@functools.lru_cache(maxsize=1024)
 def field_annotations(cls: type[Any]) -> dict[str, Any]:
-    """Each field's annotation, as pydantic's `model_fields[name].annotation` gives it (None for unresolvable)."""
+    """Each field's annotation, as pydantic's `model_fields[name].annotation` gives it (None for unresolvable);
+    read once per class (the runtime asks for every state). Do not change the dict it returns."""
     if is_pydantic(cls):
         return {name: info.annotation for name, info in cls.model_fields.items()}
     hints = typing.get_type_hints(cls)

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         RunsPage,
         TriggerResult,
     )
+    from sdkcore.per_loop import PerLoop
     from sdkcore.transport import AsyncTransport, SyncTransport
 
 
@@ -109,13 +110,16 @@ class _StateManagerBase:
 class StateManager(_StateManagerBase):
     """The asyncio client of the Exosphere state manager, as exospherehost 0.0.3's StateManager.
 
-    `state_manager_uri` and `key` fall back to EXOSPHERE_STATE_MANAGER_URI and EXOSPHERE_API_KEY. Each call uses
-    one connection pool for all its requests (the upsert and all its polls); inside `async with manager:` one
-    pool serves every call until the block ends. Error answers raise the typed errors of `exospherehost.errors`
-    (NotFoundError, ConflictError, ...) with the original's message, `Failed to <what>: <status> <body>`.
+    `state_manager_uri` and `key` fall back to EXOSPHERE_STATE_MANAGER_URI and EXOSPHERE_API_KEY. Calls made on
+    one event loop share one connection pool, closed when the loop shuts down (`asyncio.run` does that) or by
+    `await manager.aclose()`; inside `async with manager:` one pool serves every call until the block ends. Error
+    answers raise the typed errors of `exospherehost.errors` (NotFoundError, ConflictError, ...) with the
+    original's message, `Failed to <what>: <status> <body>`.
     """
 
     _transport: AsyncTransport | None = None
+
+    _shared: PerLoop[AsyncTransport] | None = None
 
     def _new_transport(self, needs_key: bool = True) -> AsyncTransport:
         from sdkcore.transport import AsyncTransport
@@ -128,11 +132,18 @@ class StateManager(_StateManagerBase):
         if self._transport is not None:
             yield self._transport
             return
-        transport = self._new_transport(needs_key)
-        try:
-            yield transport
-        finally:
-            await transport.aclose()
+        if not needs_key and not self._key:  # health() with no key configured: a pool of its own, for this call
+            transport = self._new_transport(needs_key)
+            try:
+                yield transport
+            finally:
+                await transport.aclose()
+            return
+        if self._shared is None:
+            from sdkcore.per_loop import PerLoop
+
+            self._shared = PerLoop()
+        yield await self._shared.get(self._new_transport)
 
     async def _run(self, plan: Plan[T]) -> T:
         """Drive one call's plan: what comes before its first request runs before the connection is opened."""
@@ -264,9 +275,12 @@ class StateManager(_StateManagerBase):
         return await self._run(_calls.wait_for_run(self._where(), graph_name, run_id, timeout, polling_interval))
 
     async def aclose(self) -> None:
+        """Close the connection pool of `async with` and the one the calls on this event loop share."""
         if self._transport is not None:
             transport, self._transport = self._transport, None
             await transport.aclose()
+        if self._shared is not None:
+            await self._shared.close()
 
     async def __aenter__(self) -> StateManager:
         if self._transport is None:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
+from sdkcore.async_stack import ATTEMPTS, async_stack
 from sdkcore.errors import APIError, APIStatusError, server_message_of
 from sdkcore.operation import Operation, RequestOptions
 from sdkcore.parameters import request_parts
@@ -28,6 +29,7 @@ from sdkcore.secret import Secret
 from sdkcore.settings import check_deadline
 
 T = TypeVar("T")
+_timeout_scope = getattr(asyncio, "timeout", None)  # Python >= 3.11: bounds a try without a task of its own
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 """Per try: 5 s to connect, 60 s for each read, write and pool wait."""
@@ -37,7 +39,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MESSAGE_LIMIT = 2000
 MIN_TRY_SECONDS = 0.05
 """A retry is not started unless at least this much of the deadline is left after its wait."""
-ATTEMPTS = "sdkcore.attempts"
 FINAL_TRANSPORT_ERRORS = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.DecodingError,
                           httpx.TooManyRedirects)  # fmt: skip
 """Failures a retry cannot fix: a request httpx refuses to send, or an answer it cannot read."""
@@ -191,8 +192,8 @@ class _Call:
         """Seconds left before the deadline (None: no deadline)."""
         return None if self.deadline is None else self.deadline - time.monotonic()
 
-    def request(self, client: httpx.Client | httpx.AsyncClient) -> httpx.Request:
-        """The next try, its timeouts cut to what is left of the deadline."""
+    def prepared(self) -> tuple[str, str, dict[str, str], bytes | None, httpx.Timeout]:
+        """The next try: method, URL, headers, body and its timeouts, cut to what is left of the deadline."""
         left = self.left()
         if left is not None and left <= 0:
             raise self._finish(self.last_error or self._deadline_error())
@@ -205,12 +206,12 @@ class _Call:
                 write=_cap(timeout.write, left), pool=_cap(timeout.pool, left),
             )  # fmt: skip
         headers = {name: value.reveal() if isinstance(value, Secret) else value for name, value in self.headers.items()}
-        self.settings.log.debug(
-            "%s %s (try %d of at most %d) headers=%s", self.operation.method, self.url, self.attempt,
-            self.max_retries + 1, redact_headers(headers, self.settings.sensitive),
-        )  # fmt: skip
-        return client.build_request(self.operation.method, self.url, headers=headers, content=self.body,
-                                    timeout=timeout)  # fmt: skip
+        if self.settings.log.isEnabledFor(logging.DEBUG):
+            self.settings.log.debug(
+                "%s %s (try %d of at most %d) headers=%s", self.operation.method, self.url, self.attempt,
+                self.max_retries + 1, redact_headers(headers, self.settings.sensitive),
+            )  # fmt: skip
+        return self.operation.method, self.url, headers, self.body, timeout
 
     def take(self, chunk: bytes) -> None:
         """One chunk of the answer's body; raises the deadline error once the deadline has passed."""
@@ -370,7 +371,9 @@ class SyncTransport(_TransportBase):
             time.sleep(step)
 
     def _try(self, call: _Call) -> httpx.Response:
-        response = self._client.send(call.request(self._client), stream=True)
+        method, url, headers, body, timeout = call.prepared()
+        request = self._client.build_request(method, url, headers=headers, content=body, timeout=timeout)
+        response = self._client.send(request, stream=True)
         try:
             for chunk in response.iter_bytes():
                 call.take(chunk)
@@ -403,8 +406,7 @@ class AsyncTransport(_TransportBase):
         **settings: Any,
     ) -> None:
         super().__init__(base_url, **settings)
-        self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient(**_own_client_settings(http_transport))
+        self._stack = async_stack(http_client, http_transport, default_tls())
 
     async def send(
         self,
@@ -420,9 +422,7 @@ class AsyncTransport(_TransportBase):
         while True:
             try:
                 left = call.left()
-                answer: httpx.Response | Exception = await (
-                    self._try(call) if left is None else asyncio.wait_for(self._try(call), left)
-                )
+                answer: httpx.Response | Exception = await self._bounded(call, left)
             except (httpx.RequestError, asyncio.TimeoutError) as error:
                 answer = error
             step = call.next_step(answer)
@@ -430,18 +430,19 @@ class AsyncTransport(_TransportBase):
                 return step
             await asyncio.sleep(step)
 
+    async def _bounded(self, call: _Call, left: float | None) -> httpx.Response:
+        if left is None:
+            return await self._try(call)
+        if _timeout_scope is None:  # Python 3.10
+            return await asyncio.wait_for(self._try(call), left)
+        async with _timeout_scope(left):
+            return await self._try(call)
+
     async def _try(self, call: _Call) -> httpx.Response:
-        response = await self._client.send(call.request(self._client), stream=True)
-        try:
-            async for chunk in response.aiter_bytes():
-                call.take(chunk)
-        finally:
-            await response.aclose()
-        return call.answered(response)
+        return await self._stack.exchange(call)
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self._stack.aclose()
 
     async def __aenter__(self) -> AsyncTransport:
         return self

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable, Generator, Mapping
 from contextlib import contextmanager
@@ -104,6 +105,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The standard library's backlog of 5 stalls a client that opens a connection per request (as exospherehost
+    # 0.0.3 does) as soon as more than 5 are in flight.
+    request_queue_size = socket.SOMAXCONN
 
     def __init__(self, address: tuple[str, int], app: App, log_requests: bool) -> None:
         self.app = app
