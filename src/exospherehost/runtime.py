@@ -124,6 +124,8 @@ class Runtime:
         if problems:
             raise ValueError("Following errors while validating nodes: " + "\n".join(problems))
         self._node_mapping = {node.__name__: node for node in self._nodes}
+        self._claim_at = max(1, min(batch_size, workers) // 2)
+        """Free workers a claim waits for while states run (at most poll_interval): half a batch."""
         self._executor: Executor | None = None
         self._stopping: asyncio.Event | None = None
         self._task: asyncio.Future[None] | None = None
@@ -309,6 +311,8 @@ class Runtime:
             if free <= 0:
                 await self._until_stop_or(asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED))
                 continue
+            await self._gather_free_workers()
+            free = self._workers - len(self._running)
             asked = min(self._batch_size, free)
             claim = asyncio.ensure_future(self._claim(asked))
             if not await self._until_stop_or(claim, keep=True):  # stopping: the claim gets the grace period
@@ -336,6 +340,19 @@ class Runtime:
                 finished.clear()
                 await self._until_stop_or(asyncio.wait_for(finished.wait(), self._poll_interval))
         await self._drain()
+
+    async def _gather_free_workers(self) -> None:
+        """While states run, wait up to poll_interval for half a batch of workers to be free, so that one claim
+        serves several of them (a claim per freed worker would cost a request per state)."""
+        assert self._stopping is not None
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self._poll_interval
+        while self._running and self._workers - len(self._running) < self._claim_at and not self._stopping.is_set():
+            left = until - loop.time()
+            if left <= 0:
+                return
+            await self._until_stop_or(asyncio.wait(set(self._running), timeout=left,
+                                                   return_when=asyncio.FIRST_COMPLETED))  # fmt: skip
 
     def _begin(self, states: list[EnqueuedState]) -> None:
         assert self._executor is not None

@@ -120,10 +120,8 @@ class _AiohttpStack(AsyncStack):
                 kept = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in answer.raw_headers
                         if name.lower() not in _FRAMING]  # fmt: skip
                 reason = (answer.reason or "").encode("latin-1", "replace")
-                response = _Answer(answer.status, headers=kept, content=b"".join(call.chunks),
-                                   extensions={ATTEMPTS: call.attempt, "reason_phrase": reason})  # fmt: skip
-                response.sent = (method, url, headers)
-                return response
+                return _Answer.of_read_body(answer.status, kept, b"".join(call.chunks), (method, url, headers),
+                                    {ATTEMPTS: call.attempt, "reason_phrase": reason})  # fmt: skip
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise _as_httpx(error) from error
 
@@ -138,6 +136,16 @@ class _Answer(httpx.Response):
     asked for: parsing the URL again costs a good part of a request's CPU."""
 
     sent: tuple[str, str, dict[str, str]] | None = None
+
+    @classmethod
+    def of_read_body(cls, status: int, headers: list[tuple[str, str]], content: bytes,
+                     sent: tuple[str, str, dict[str, str]], extensions: dict[str, object]) -> _Answer:  # fmt: skip
+        """An answer whose body aiohttp has read and decoded already (httpx would read it through its decoders
+        again)."""
+        answer = cls(status, headers=headers, stream=httpx.ByteStream(content), extensions=extensions)
+        answer._content = content
+        answer.sent = sent
+        return answer
 
     @property
     def request(self) -> httpx.Request:
