@@ -4,6 +4,7 @@ same database loses no state and runs none twice; SIGTERM mid-state lets the sta
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
@@ -34,7 +35,7 @@ def _server(database: Path, port: int = 0) -> tuple[subprocess.Popen[str], str]:
 
 
 def _states(database: Path, run_id: str) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(database) as connection:
+    with contextlib.closing(sqlite3.connect(database)) as connection:
         rows = connection.execute("SELECT identifier, status, inputs FROM states WHERE run_id = ?", (run_id,))
         return [(identifier, status, inputs) for identifier, status, inputs in rows.fetchall()]
 

@@ -3,6 +3,7 @@ nodes, no id on graphs, no fanout_id or updated_at on states) is upgraded in pla
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sqlite3
@@ -42,7 +43,7 @@ A, B = "a" * 32, "b" * 32  # two fan-out states of one node and attempt: alike b
 
 
 def old_database(path: Path) -> None:
-    with sqlite3.connect(path) as connection:
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
         connection.executescript(OLD_SCHEMA)
         connection.execute("INSERT INTO registered_nodes VALUES (?, 'A', 'rt', '{}', '{}', '[]')", (NS,))
         connection.execute("INSERT INTO graphs VALUES (?, 'g', ?, '{}', ?, '{}', '[]', 'VALID', '[]', ?, ?)",
