@@ -60,7 +60,8 @@ def request_parts(operation_id: str, parameters: tuple[Parameter, ...], values: 
                 raise ValueError(f"{operation_id}: parameter {parameter.name!r} is required")
             continue
         try:
-            value = msgspec.convert(value, parameter.type)
+            if not (parameter.type is str and type(value) is str):  # the common case needs no conversion
+                value = msgspec.convert(value, parameter.type)
         except msgspec.ValidationError as error:
             raise ValueError(f"{operation_id}: parameter {parameter.name!r} ({parameter.location}): {error}") from None
         items = [_text(item) for item in cast("list[Any]", value)] if isinstance(value, (list, tuple)) else None
