@@ -72,3 +72,24 @@ def test_a_lent_transport_stays_open_across_calls_and_one_pool_serves_a_loop() -
     assert lent.requests == 6
     assert lent.closed == 0
     assert made == [True, True]  # one pool per event loop, closed with it
+
+
+class CountingSync(httpx.BaseTransport):
+    def __init__(self) -> None:
+        self.closed = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"message": "OK"})
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_the_blocking_transport_does_not_close_a_lent_transport_either() -> None:
+    from exospherehost import SyncStateManager
+
+    lent = CountingSync()
+    manager = SyncStateManager("ns", "http://x", "k", http_transport=lent)
+    assert manager.health().message == "OK"
+    assert manager.health().message == "OK"
+    assert lent.closed == 0

@@ -324,10 +324,23 @@ def default_tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _own_client_settings(http_transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None) -> dict[str, Any]:
+class _Lent(httpx.BaseTransport):
+    """A transport the caller lent: the client the SDK makes over it must not close it."""
+
+    def __init__(self, transport: httpx.BaseTransport) -> None:
+        self._transport = transport
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._transport.handle_request(request)
+
+    def close(self) -> None:
+        return None
+
+
+def _own_client_settings(http_transport: httpx.BaseTransport | None) -> dict[str, Any]:
     """How a transport builds the client it owns: through `http_transport` when one is given (a local server in
-    process), else over the network with the shared certificate context."""
-    return {"verify": default_tls()} if http_transport is None else {"transport": http_transport}
+    process; it stays the caller's to close), else over the network with the shared certificate context."""
+    return {"verify": default_tls()} if http_transport is None else {"transport": _Lent(http_transport)}
 
 
 class SyncTransport(_TransportBase):
