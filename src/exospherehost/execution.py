@@ -23,6 +23,7 @@ import msgspec
 
 from exospherehost.node_models import build, dump, field_annotations, is_struct
 from exospherehost.signals import PruneSignal, ReQueueAfterSignal
+from sdkcore.retry import RetryConfig, backoff
 
 if TYPE_CHECKING:
     from exosphere_api.models.runtime import EnqueuedState
@@ -33,8 +34,8 @@ __all__ = ["Executor"]
 
 logger = logging.getLogger("exospherehost.runtime")
 Log = logging.LoggerAdapter  # the per-state adapter: state_id, node, run_id on every record
-REPORT_BACKOFF = (0.5, 30.0)
-"""First and longest wait, in seconds, between the tries of an undelivered report."""
+REPORT_BACKOFF = RetryConfig(initial_delay=0.5, max_delay=30.0, jitter=0.0)
+"""The waits between the tries of an undelivered report: 0.5 s, doubling up to 30 s."""
 
 
 class Executor:
@@ -171,7 +172,7 @@ class Executor:
             except ExosphereError as error:
                 failure = error
             tries += 1
-            wait = min(REPORT_BACKOFF[1], REPORT_BACKOFF[0] * 2 ** min(tries - 1, 16))
+            wait = backoff(tries, REPORT_BACKOFF)
             log.warning("Could not report %s of state %s (%s); trying again in %s s", kind, state_id, failure, wait)
             await asyncio.sleep(wait)
 
@@ -179,22 +180,18 @@ class Executor:
         from exosphere_api import operations
         from exosphere_api.models import runtime as models
 
-        transport, namespace, version = self.transport, self._namespace, self._version
+        stub: Any
+        body: Any
         if kind == "executed":
-            body: Any = models.ExecutedRequest(outputs=value)
-            return lambda: operations.executed_state_async(transport, namespace=namespace, state_id=state_id,
-                                                           version=version, body=body)  # fmt: skip
-        if kind == "errored":
-            body = models.ErroredRequest(error=value)
-            return lambda: operations.errored_state_async(transport, namespace=namespace, state_id=state_id,
-                                                          version=version, body=body)  # fmt: skip
-        if kind == "prune":
-            body = models.PruneRequest(data=value)
-            return lambda: operations.prune_state_async(transport, namespace=namespace, state_id=state_id,
-                                                        version=version, body=body)  # fmt: skip
-        body = models.ReEnqueueAfterRequest(enqueue_after=value)
-        return lambda: operations.re_enqueue_after_state_async(transport, namespace=namespace, state_id=state_id,
-                                                               version=version, body=body)  # fmt: skip
+            stub, body = operations.executed_state_async, models.ExecutedRequest(outputs=value)
+        elif kind == "errored":
+            stub, body = operations.errored_state_async, models.ErroredRequest(error=value)
+        elif kind == "prune":
+            stub, body = operations.prune_state_async, models.PruneRequest(data=value)
+        else:
+            stub, body = operations.re_enqueue_after_state_async, models.ReEnqueueAfterRequest(enqueue_after=value)
+        return lambda: stub(self.transport, namespace=self._namespace, state_id=state_id, version=self._version,
+                            body=body)  # fmt: skip
 
 
 def _checked(node_class: type[BaseNode], output: object) -> dict[str, Any]:

@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import math
 import os
 import signal
 from collections.abc import AsyncGenerator, Awaitable
@@ -35,7 +34,9 @@ from typing import TYPE_CHECKING, Any
 from exospherehost.node_checks import node_problems
 from exospherehost.node_models import field_annotations, json_schema
 from sdkcore.redaction import ValueFilter
+from sdkcore.retry import RetryConfig, backoff
 from sdkcore.secret import Secret
+from sdkcore.settings import check_seconds
 
 if TYPE_CHECKING:
     import httpx
@@ -105,9 +106,20 @@ class Runtime:
         self._batch_size = batch_size
         self._workers = workers
         self._version = str(state_manage_version)
-        self._poll_interval = _seconds("poll_interval", poll_interval)
-        self._grace_period = _seconds("grace_period", grace_period)
-        self._max_poll_backoff = max(MIN_POLL_BACKOFF, _seconds("max_poll_backoff", max_poll_backoff))
+        for option, seconds in (
+            ("poll_interval", poll_interval),
+            ("grace_period", grace_period),
+            ("max_poll_backoff", max_poll_backoff),
+        ):
+            check_seconds(option, seconds)
+        self._poll_interval = float(poll_interval)
+        self._grace_period = float(grace_period)
+        self._poll_backoff = RetryConfig(
+            initial_delay=max(MIN_POLL_BACKOFF, 2 * self._poll_interval),
+            max_delay=max(MIN_POLL_BACKOFF, float(max_poll_backoff)),
+            jitter=0.0,
+        )
+        """While polls fail: 2 x poll_interval after the first failure (as 0.0.3), doubling up to the bound."""
         self._http_client, self._http_transport = http_client, http_transport
         self._state_manager_uri = state_manager_uri if state_manager_uri is not None else os.environ.get(URI_VARIABLE)
         found = key if key is not None else os.environ.get(KEY_VARIABLE)
@@ -130,7 +142,6 @@ class Runtime:
         self._stopping: asyncio.Event | None = None
         self._task: asyncio.Future[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
-        self._finished: asyncio.Event | None = None
 
     def __repr__(self) -> str:
         names = [node.__name__ for node in self._nodes]
@@ -166,9 +177,6 @@ class Runtime:
         await asyncio.wait({task})
 
     async def _main(self, *, handle_signals: bool) -> None:
-        if self._stopping is None:
-            self._stopping = asyncio.Event()
-        self._finished = asyncio.Event()
         self._task = asyncio.current_task()
         handled = self._install_signal_handlers() if handle_signals else []
         try:
@@ -303,13 +311,11 @@ class Runtime:
         from exospherehost.errors import ExosphereError
 
         assert self._stopping is not None
-        assert self._finished is not None
-        finished = self._finished
         failures = 0
         while not self._stopping.is_set():
             free = self._workers - len(self._running)
             if free <= 0:
-                await self._until_stop_or(asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED))
+                await self._until_stop_or(self._a_state_finishes(None))
                 continue
             await self._gather_free_workers()
             free = self._workers - len(self._running)
@@ -325,8 +331,7 @@ class Runtime:
                 states = claim.result()
             except (ExosphereError, asyncio.CancelledError) as error:
                 failures += 1
-                wait = min(self._max_poll_backoff,
-                           max(MIN_POLL_BACKOFF, 2 * self._poll_interval) * 2 ** min(failures - 1, 16))  # fmt: skip
+                wait = backoff(failures, self._poll_backoff)
                 logger.error("Error enqueuing states: %s (next poll in %s s)", error, wait)
                 await self._until_stop_or(asyncio.sleep(wait))
                 continue
@@ -337,8 +342,7 @@ class Runtime:
             self._begin(states)
             if len(states) < asked and not self._stopping.is_set():
                 # a state that finishes has likely made next states: poll again then, or after poll_interval
-                finished.clear()
-                await self._until_stop_or(asyncio.wait_for(finished.wait(), self._poll_interval))
+                await self._until_stop_or(self._a_state_finishes(self._poll_interval))
         await self._drain()
 
     async def _gather_free_workers(self) -> None:
@@ -351,8 +355,13 @@ class Runtime:
             left = until - loop.time()
             if left <= 0:
                 return
-            await self._until_stop_or(asyncio.wait(set(self._running), timeout=left,
-                                                   return_when=asyncio.FIRST_COMPLETED))  # fmt: skip
+            await self._until_stop_or(self._a_state_finishes(left))
+
+    def _a_state_finishes(self, timeout: float | None) -> Awaitable[Any]:
+        """A wait for one of the running states to finish, or `timeout` seconds (None: no limit, states run)."""
+        if not self._running:
+            return asyncio.sleep(timeout or 0)
+        return asyncio.wait(set(self._running), timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
 
     def _begin(self, states: list[EnqueuedState]) -> None:
         assert self._executor is not None
@@ -363,8 +372,6 @@ class Runtime:
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
-        if self._finished is not None:
-            self._finished.set()
         if not task.cancelled() and task.exception() is not None:
             logger.error("A state's task failed: %s", task.exception())
 
@@ -400,12 +407,6 @@ class Runtime:
             task.cancel()
         if late:
             await asyncio.gather(*late, return_exceptions=True)
-
-
-def _seconds(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
-    return float(value)
 
 
 def _parsed(text: str) -> object:

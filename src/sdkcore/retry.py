@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sdkcore.settings import check_retries
+from sdkcore.settings import check_retries, check_seconds
 
 if TYPE_CHECKING:
     import random
@@ -39,22 +39,27 @@ class RetryConfig:
     def __post_init__(self) -> None:
         check_retries(self.max_retries)
         for name in ("initial_delay", "max_delay", "max_retry_after"):
-            _check_seconds(name, getattr(self, name))
+            check_seconds(name, getattr(self, name))
         if not 0 <= self.jitter <= 1:
             raise ValueError(f"jitter must be a fraction between 0 and 1, got {self.jitter!r}")
-
-
-def _check_seconds(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
 
 
 def retry_delay(retry: int, config: RetryConfig, rng: random.Random, retry_after: float | None = None) -> float | None:
     """Seconds to wait before retry number `retry` (1-based), or None when the server asks for more than the cap."""
     if retry_after is not None:
         return retry_after if retry_after <= config.max_retry_after else None
-    backoff = min(config.initial_delay * 2.0 ** min(retry - 1, 64), config.max_delay)
-    return backoff * (1 - config.jitter * rng.random())
+    return backoff(retry, config, rng)
+
+
+def backoff(retry: int, config: RetryConfig, rng: random.Random | None = None) -> float:
+    """The config's own wait before retry number `retry` (1-based): doubling from `initial_delay` up to
+    `max_delay`, shortened by a random share (from `rng`, which a config with `jitter` needs) of up to `jitter`."""
+    wait = min(config.initial_delay * 2.0 ** min(retry - 1, 64), config.max_delay)
+    if not config.jitter:
+        return wait
+    if rng is None:
+        raise ValueError("a backoff with jitter needs rng, the source of its random share")
+    return wait * (1 - config.jitter * rng.random())
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 
 def check_retries(value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"max_retries must be an integer >= 0, got {value!r}")
+
+
+def check_seconds(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
 
 
 def check_deadline(value: object) -> None:
