@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
+from sdkcore.lent import LentAsyncTransport
+
 if TYPE_CHECKING:
     import ssl
 
@@ -182,19 +184,6 @@ def _as_httpx(error: BaseException) -> Exception:
     return httpx.ReadError(text)
 
 
-class _Borrowed(httpx.AsyncBaseTransport):
-    """A transport the caller lent: the client the SDK makes over it must not close it."""
-
-    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
-        self._transport = transport
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._transport.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        return None
-
-
 def _proxied() -> bool:
     from urllib.request import getproxies
 
@@ -208,7 +197,7 @@ def async_stack(http_client: httpx.AsyncClient | None, http_transport: httpx.Asy
     if http_client is not None:
         return _HttpxStack(http_client, None, owned=False)
     if http_transport is not None:
-        return _HttpxStack(httpx.AsyncClient(transport=_Borrowed(http_transport)), None, owned=True)
+        return _HttpxStack(httpx.AsyncClient(transport=LentAsyncTransport(http_transport)), None, owned=True)
     if _proxied():
         return _HttpxStack(httpx.AsyncClient(verify=verify), None, owned=True)
     import importlib.util

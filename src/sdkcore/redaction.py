@@ -19,7 +19,31 @@ def redact_headers(headers: Mapping[str, str], sensitive: Iterable[str] = SENSIT
     return {name: REDACTED if name.lower() in names else value for name, value in headers.items()}
 
 
-class RedactingFilter(logging.Filter):
+class _RecordFilter(logging.Filter):
+    """Rewrites a record's message, exception text and stack through `redact`."""
+
+    def redact(self, text: str) -> str:
+        raise NotImplementedError
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg = redacted
+            record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+class RedactingFilter(_RecordFilter):
     """Rewrites a log record so no value of a sensitive header, and no bearer token, survives in its text.
 
     It recognises `name: value`, `name=value`, `'name': 'value'` and `(b'name', b'value')` spellings, whatever the
@@ -40,30 +64,12 @@ class RedactingFilter(logging.Filter):
         text = self._header_value.sub(lambda match: match.group(1) + REDACTED, text)
         return self._bearer.sub(lambda match: match.group(1) + REDACTED, text)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            return True
-        redacted = self.redact(message)
-        if redacted != message:
-            record.msg = redacted
-            record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.redact(record.stack_info)
-        return True
-
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """`text` with each of `secrets` replaced, also where a JSON document spells one with escapes (`\\/`,
     `\\u0073`): such a document is written out again, decoded."""
     values = tuple(value for value in secrets if value)
-    for value in values:
-        text = text.replace(value, REDACTED)
+    text = _scrubbed(text, values)
     if "\\" in text and values:
         try:
             document = json.loads(text)
@@ -88,26 +94,13 @@ def _scrubbed(document: Any, values: tuple[str, ...]) -> Any:
     return document
 
 
-class ValueFilter(logging.Filter):
-    """Replaces each of the given literal values (an API key) wherever it appears in a record's text."""
+class ValueFilter(_RecordFilter):
+    """Replaces each of the given literal values (an API key) wherever it appears in a record's text, JSON
+    escapes included (`scrub`)."""
 
     def __init__(self, values: Iterable[str]) -> None:
         super().__init__()
-        self._values = sorted((value for value in values if value), key=len, reverse=True)
+        self._values = tuple(sorted((value for value in values if value), key=len, reverse=True))
 
     def redact(self, text: str) -> str:
         return scrub(text, self._values)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            return True
-        redacted = self.redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        return True

@@ -20,6 +20,7 @@ import msgspec
 
 from sdkcore.async_stack import ATTEMPTS, async_stack
 from sdkcore.errors import APIError, APIStatusError, server_message_of
+from sdkcore.lent import LentTransport
 from sdkcore.operation import Operation, RequestOptions
 from sdkcore.parameters import request_parts
 from sdkcore.profile import APIProfile
@@ -324,23 +325,10 @@ def default_tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-class _Lent(httpx.BaseTransport):
-    """A transport the caller lent: the client the SDK makes over it must not close it."""
-
-    def __init__(self, transport: httpx.BaseTransport) -> None:
-        self._transport = transport
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self._transport.handle_request(request)
-
-    def close(self) -> None:
-        return None
-
-
 def _own_client_settings(http_transport: httpx.BaseTransport | None) -> dict[str, Any]:
     """How a transport builds the client it owns: through `http_transport` when one is given (a local server in
     process; it stays the caller's to close), else over the network with the shared certificate context."""
-    return {"verify": default_tls()} if http_transport is None else {"transport": _Lent(http_transport)}
+    return {"verify": default_tls()} if http_transport is None else {"transport": LentTransport(http_transport)}
 
 
 class SyncTransport(_TransportBase):
