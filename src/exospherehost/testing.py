@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from exospherehost.errors import ExosphereError
@@ -60,7 +60,7 @@ async def arun_graph(
     return the run: its status, every state, and the outputs by node identifier. The virtual clock starts at
     `start` (default: now)."""
     from exospherehost.local import MEMORY, LocalStateManager
-    from exospherehost.local.clock import VirtualClock
+    from exospherehost.local.clock import VirtualClock, from_ms
     from exospherehost.runtime import Runtime
     from sdkcore.local.http import AsyncInProcessTransport
 
@@ -83,7 +83,7 @@ async def arun_graph(
                 if due is None:
                     _check_settled(local, run.run_id)
                     return await manager.wait_for_run(graph_name, run.run_id, timeout=60, polling_interval=0)
-                clock.advance_to(datetime.fromtimestamp(due / 1000, timezone.utc))
+                clock.advance_to(from_ms(due))
             raise HarnessError(f"run {run.run_id} of graph {graph_name!r} was still running after {max_steps} steps")
 
 

@@ -28,8 +28,10 @@ import re
 import sqlite3
 from typing import Any
 
+from exosphere_api.models.runtime import StateStatus
 from exospherehost.local.ids import state_id_or_none
 from exospherehost.local.wire import detail, unprocessable
+from exospherehost.observation import ERRORED, PENDING, run_status
 from sdkcore.local.database import Database
 from sdkcore.local.http import Response
 
@@ -45,11 +47,9 @@ __all__ = [
 ]
 
 SECRET_VALUE = "********"
-STATUSES = ("CREATED", "QUEUED", "EXECUTED", "ERRORED", "NEXT_CREATED_ERROR", "SUCCESS", "PRUNED", "RETRY_CREATED")
+STATUSES = tuple(status.value for status in StateStatus)
 """The state statuses in the server's enum order."""
-_SUCCESS = ("SUCCESS", "PRUNED")
-_PENDING = ("CREATED", "QUEUED", "EXECUTED")
-_ERRORED = ("ERRORED", "NEXT_CREATED_ERROR")
+_SUCCESS = (StateStatus.SUCCESS, StateStatus.PRUNED)
 _CHUNK = 500  # run ids per query, under SQLite's limit on parameters
 _PATH_INT = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*(?:\.0+)?")
 
@@ -127,10 +127,10 @@ def runs(database: Database, namespace: str, page_text: str, size_text: str) -> 
 
 
 def _run_item(run: sqlite3.Row, by_status: dict[str, int]) -> dict[str, Any]:
-    success, pending, errored = (sum(by_status.get(status, 0) for status in group)
-                                 for group in (_SUCCESS, _PENDING, _ERRORED))  # fmt: skip
+    success, pending, errored = (sum(by_status.get(status.value, 0) for status in group)
+                                 for group in (_SUCCESS, PENDING, ERRORED))  # fmt: skip
     total = sum(by_status.values())
-    status = "PENDING" if pending else "FAILED" if errored or not total else "SUCCESS"
+    status = run_status(StateStatus(name) for name in by_status).value
     return {"run_id": run["run_id"], "graph_name": run["graph_name"], "success_count": success,
             "pending_count": pending, "errored_count": errored, "retried_count": by_status.get("RETRY_CREATED", 0),
             "total_count": total, "status": status, "created_at": run["created_at"]}  # fmt: skip
