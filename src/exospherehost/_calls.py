@@ -7,7 +7,6 @@ Like `_wire`, this module loads the generated operations, so StateManager import
 
 from __future__ import annotations
 
-import math
 import time
 import uuid
 from collections.abc import Generator, Mapping
@@ -21,6 +20,7 @@ from exospherehost import _wire as wire
 from exospherehost import results
 from exospherehost.observation import PENDING, RunResult, RunTimeoutError, run_status
 from sdkcore.operation import Operation
+from sdkcore.settings import check_seconds
 
 T = TypeVar("T")
 
@@ -157,18 +157,13 @@ def manual_retry(where: Where, state_id: str, fanout_id: str | None) -> Plan[res
                      what="manual retry state", result=results.ManualRetryResult, body=body))  # fmt: skip
 
 
-def _seconds(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
-    return float(value)
-
-
 def wait_for_run(
     where: Where, graph_name: str, run_id: str, timeout: float, polling_interval: float
 ) -> Plan[RunResult]:
     """Read the run's states every `polling_interval` seconds until none is CREATED, QUEUED or EXECUTED (or
     `timeout` seconds have passed: RunTimeoutError), then the outputs of each SUCCESS state."""
-    timeout, polling_interval = _seconds("timeout", timeout), _seconds("polling_interval", polling_interval)
+    check_seconds("timeout", timeout)
+    check_seconds("polling_interval", polling_interval)
     started = time.monotonic()
     while True:
         graph = yield from get_run_graph(where, run_id)
