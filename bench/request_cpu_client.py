@@ -50,19 +50,12 @@ def settings(client: str) -> dict[str, Any]:
 
 async def measure(url: str, key: str, count: int, in_flight: int, client: str) -> dict[str, dict[str, float]]:
     options = settings(client)
-    from exospherehost import GraphNodeModel, StateManager
+    from throughput_client import graph  # imports exospherehost: after settings(), which may alias httpx
+
+    from exospherehost import StateManager
 
     manager = StateManager(namespace="bench", state_manager_uri=url, key=key, **options)
-    nodes = [
-        GraphNodeModel(
-            node_name="Echo",
-            namespace="bench",
-            identifier=f"n{i}",
-            inputs={"x": f"${{{{ n{i - 1}.outputs.y }}}}" if i else "seed"},
-            next_nodes=[f"n{i + 1}"] if i < 2 else None,
-        )
-        for i in range(3)
-    ]
+    nodes = graph("Echo")
     calls: dict[str, Callable[[int], Awaitable[object]]] = {
         "upsert_graph": lambda index: manager.upsert_graph(f"g{index}", nodes, {"k": "v"}, polling_interval=0),
         "trigger": lambda index: manager.trigger("echo", inputs={}),

@@ -12,10 +12,11 @@ import time
 from exospherehost import GraphNodeModel, StateManager
 
 
-def graph() -> list[GraphNodeModel]:
+def graph(node_name: str = "Worker") -> list[GraphNodeModel]:
+    """Three nodes of `node_name` in a chain, each reading the previous one's `y`."""
     return [
         GraphNodeModel(
-            node_name="Worker",
+            node_name=node_name,
             namespace="bench",
             identifier=f"n{i}",
             inputs={"x": f"${{{{ n{i - 1}.outputs.y }}}}" if i else "seed"},
