@@ -34,6 +34,8 @@ class BaseNode(ABC):
         self.secrets: Any = None
 
     async def _execute(self, inputs: Any, secrets: Any) -> Any:
+        """0.0.3's entry point, kept for code written against it (a node's own tests call it); the runtime sets
+        `inputs` and `secrets` itself, since it also runs a plain-def `execute` in a thread."""
         self.inputs = inputs
         self.secrets = secrets
         return await self.execute()
