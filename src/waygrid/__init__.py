@@ -4,13 +4,14 @@ Build specs with `Spec`, `Node` and the policy factories; every builder produces
 `waygrid_api` (see `.struct`). Submit them with `WaygridClient` (asyncio) or `SyncWaygridClient`.
 """
 
-from waygrid import errors
+from waygrid import errors, simulation
 from waygrid.client import SubmitResult, SyncWaygridClient, WaygridClient
 from waygrid.conditions import Condition
 from waygrid.errors import SpecRejectedError, WaygridError
 from waygrid.nodes import ForkNodeBuilder, JoinNodeBuilder, Node, StandardNodeBuilder
 from waygrid.parameters import Parameter
 from waygrid.policies import DeliveryStrategy, JoinStrategy, RepeatPolicy, RetryPolicy
+from waygrid.simulation import SimulationResult, simulate
 from waygrid.spec import Spec
 from waygrid.validation import Problem, SpecValidationError
 
@@ -27,6 +28,7 @@ __all__ = [
     "Problem",
     "RepeatPolicy",
     "RetryPolicy",
+    "SimulationResult",
     "Spec",
     "SpecRejectedError",
     "SpecValidationError",
@@ -37,4 +39,6 @@ __all__ = [
     "WaygridError",
     "__version__",
     "errors",
+    "simulate",
+    "simulation",
 ]

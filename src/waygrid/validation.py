@@ -188,7 +188,7 @@ class _Walk:
         first: tuple[JoinNode, ...] | None = None
         carrier: tuple[JoinNode, ...] | None = None
         for name, branch in branches.items():
-            branch_path = (path, f".branches{_key(name)}")
+            branch_path = (path, branch_step(name))
             joins = self.node(branch, branch_path, depth + 1)
             at = next((index for index, join in enumerate(joins) if join.join_node_id == join_id), None)
             if at is None:
@@ -278,3 +278,8 @@ def _bare(join: JoinNode) -> JoinNode:
 
 def _key(name: str) -> str:
     return f".{name}" if _IDENTIFIER.fullmatch(name) else f"[{name!r}]"
+
+
+def branch_step(name: str) -> str:
+    """The path step from a fork to its branch `name`: `.branches.name`, or `.branches['a b']`."""
+    return f".branches{_key(name)}"

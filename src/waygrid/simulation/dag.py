@@ -1,0 +1,197 @@
+"""Spec → the router's DAG, as `DagCompiler` (router c785f04) builds it.
+
+Node identity follows the compiler: a standard node is identified by its address and its path bits
+(`bits ^ depth << 32`, so one spec node reached by two paths is two DAG nodes, and paths whose bits shifted out
+of 64 bits merge); forks and joins by their address and joinNodeId, so a join's copies collapse into one node whose
+continuation edges are the union over all copies. The first-registered copy's policies are kept. The traversal is
+the compiler's depth-first walk, children registered while their parent is processed and edges never
+deduplicated. Node IDs are not the router's XXH3 hashes: each node is named by the spec path it was first
+registered at.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msgspec import UNSET
+
+from waygrid import _fields as read
+from waygrid.validation import Problem, SpecValidationError, branch_step, validate
+from waygrid_api.duration import Duration
+from waygrid_api.models.traversal_spec import ConditionalEdge, ForkNode, JoinNode, Spec, StandardNode
+
+__all__ = ["FORK", "JOIN", "ROUTER_RULES", "STANDARD", "Dag", "DagNode", "compile_spec"]
+
+STANDARD, FORK, JOIN = 0, 1, 2
+KIND_NAMES = ("standard", "fork", "join")
+_MASK = (1 << 64) - 1
+MAX_DEPTH = 128
+
+# The rules the router enforces when it decodes or compiles a spec: a spec breaking one never runs. The others
+# `Spec.validate()` checks are the SDK's advice; the router accepts such specs and the simulator runs them.
+ROUTER_RULES = frozenset({
+    "condition-not-accepted", "int-parameter", "float-parameter", "no-entry-point", "fork-without-join",
+    "multiple-joins", "join-without-fork", "fork-branches", "too-deep", "duplicate-fork", "join-id",
+})  # fmt: skip
+_JSON_CONDITION_RULE = "condition-not-accepted"
+
+
+class DagNode:
+    """One node of the compiled DAG, with its outgoing edges by guard, each list in the compiler's edge order."""
+
+    __slots__ = ("address", "branch_names", "conditional", "delivery", "index", "join_node_id", "kind", "label",
+                 "on_failure", "on_success", "on_timeout", "parameters", "path", "retry", "strategy",
+                 "timeout_ms")  # fmt: skip
+
+    def __init__(self, index: int, kind: int, node: Any, path: str) -> None:
+        self.index = index
+        self.kind = kind
+        self.address: str = node.address
+        self.path = path
+        self.retry = node.retry_policy
+        self.delivery = node.delivery_strategy
+        label = _label(node)
+        self.label: str | None = None if label is UNSET else label
+        parameters = _parameters(node)
+        self.parameters: dict[str, Any] = {} if parameters is UNSET or parameters is None else dict(parameters)
+        self.join_node_id: str | None = node.join_node_id if kind != STANDARD else None
+        self.strategy = read.strategy(node) if kind == JOIN else None
+        timeout = read.timeout(node) if kind == JOIN else UNSET
+        self.timeout_ms: int | None = timeout.nanoseconds // 1_000_000 if isinstance(timeout, Duration) else None
+        self.on_success: list[int] = []
+        self.on_failure: list[int] = []
+        self.on_timeout: list[int] = []
+        self.conditional: list[tuple[Any, int]] = []
+        self.branch_names: list[str] = []
+
+    @property
+    def name(self) -> str:
+        """The label, else the address."""
+        return self.label or self.address
+
+    def __repr__(self) -> str:
+        return f"DagNode({self.index}, {KIND_NAMES[self.kind]}, {self.address!r}, path={self.path!r})"
+
+
+class Dag:
+    """The compiled traversal: nodes by index, entry points in spec order, and each fork's join."""
+
+    __slots__ = ("entry_points", "join_of", "nodes")
+
+    def __init__(self, nodes: list[DagNode], entry_points: list[int]) -> None:
+        self.nodes = nodes
+        self.entry_points = entry_points
+        self.join_of: dict[str, int] = {node.join_node_id: node.index for node in nodes
+                                        if node.kind == JOIN and node.join_node_id is not None}  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+
+def _label(node: Any) -> Any:
+    if isinstance(node, StandardNode):
+        return read.standard_label(node)
+    if isinstance(node, ForkNode):
+        return read.fork_label(node)
+    return read.join_label(node)
+
+
+def _parameters(node: Any) -> Any:
+    if isinstance(node, StandardNode):
+        return read.standard_parameters(node)
+    if isinstance(node, ForkNode):
+        return read.fork_parameters(node)
+    return read.join_parameters(node)
+
+
+def _present(value: Any) -> bool:
+    return value is not UNSET and value is not None
+
+
+def router_problems(spec: Spec, json_conditions: bool = False) -> list[Problem]:
+    """The problems of `spec` that make the router refuse it."""
+    rules = ROUTER_RULES - {_JSON_CONDITION_RULE} if json_conditions else ROUTER_RULES
+    return [problem for problem in validate(spec) if problem.rule in rules]
+
+
+def compile_spec(spec: Spec, *, json_conditions: bool = False, check: bool = True) -> Dag:
+    """The DAG the router compiles `spec` to. Raises SpecValidationError for a spec the router refuses.
+
+    `json_conditions` accepts JsonExists/JsonEquals conditions (the documented ones the router build refuses)."""
+    if not isinstance(spec, Spec):
+        raise TypeError(f"spec must be a waygrid Spec, got {type(spec).__name__}")
+    if check:
+        problems = router_problems(spec, json_conditions)
+        if problems:
+            raise SpecValidationError(problems)
+    return _Compiler().run(spec)
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self.ids: dict[tuple[Any, ...], int] = {}
+        self.nodes: list[DagNode] = []
+
+    def ensure(self, node: Any, bits: int, depth: int, path: str) -> int:
+        if depth > MAX_DEPTH:
+            raise SpecValidationError([Problem(path, "too-deep", f"Max recursion depth ({MAX_DEPTH}) exceeded at "
+                                               f"node '{node.address}'")])  # fmt: skip
+        key: tuple[Any, ...]
+        if isinstance(node, StandardNode):
+            kind, key = STANDARD, (node.address, bits ^ (depth << 32))
+        elif isinstance(node, JoinNode):
+            kind, key = JOIN, ("join", node.address, node.join_node_id)
+        else:
+            kind, key = FORK, ("fork", node.address, node.join_node_id)
+        index = self.ids.get(key)
+        if index is None:
+            index = len(self.nodes)
+            self.ids[key] = index
+            self.nodes.append(DagNode(index, kind, node, path))
+        return index
+
+    def run(self, spec: Spec) -> Dag:
+        stack: list[tuple[Any, int, int, str]] = []
+        entries = []
+        for position, entry in enumerate(spec.entry_points):
+            bits = 1 | (position << 56)
+            path = f"entryPoints[{position}]"
+            stack.append((entry, bits, 0, path))
+            entries.append(self.ensure(entry, bits, 0, path))
+        ensure, nodes = self.ensure, self.nodes
+        while stack:
+            node, bits, depth, path = stack.pop()
+            me = nodes[ensure(node, bits, depth, path)]
+            children: list[tuple[Any, int, str, Any]] = []
+            if isinstance(node, StandardNode):
+                failure, success = read.standard_on_failure(node), read.standard_on_success(node)
+                if _present(failure):
+                    children.append((failure, bits << 1, ".onFailure", me.on_failure))
+                if _present(success):
+                    children.append((success, (bits << 1) | 1, ".onSuccess", me.on_success))
+                routes = read.on_conditions(node)
+                for position, edge in enumerate(routes if _present(routes) else ()):
+                    assert isinstance(edge, ConditionalEdge)
+                    step = f".onConditions[{position}].to"
+                    children.append((edge.to, (bits << 8) | (64 + position), step, edge.condition))
+            elif isinstance(node, ForkNode):
+                for position, (name, branch) in enumerate(sorted(read.branches(node).items())):
+                    children.append((branch, (bits << 8) | position, branch_step(name), me.on_success))
+                    me.branch_names.append(name)
+            else:
+                for child, child_bits, step, edges in (
+                    (read.join_on_success(node), (bits << 1) | 1, ".onSuccess", me.on_success),
+                    (read.join_on_failure(node), bits << 1, ".onFailure", me.on_failure),
+                    (read.on_timeout(node), (bits << 2) | 2, ".onTimeout", me.on_timeout),
+                ):
+                    if _present(child):
+                        children.append((child, child_bits, step, edges))
+            for child, child_bits, step, edges in children:
+                child_bits &= _MASK
+                index = ensure(child, child_bits, depth + 1, path + step)
+                if isinstance(edges, list):
+                    edges.append(index)
+                else:
+                    me.conditional.append((edges, index))
+                stack.append((child, child_bits, depth + 1, path + step))
+        return Dag(nodes, entries)

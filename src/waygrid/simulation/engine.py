@@ -1,0 +1,260 @@
+"""The executor around the router's state machine: it calls the handlers, keeps the clock, and feeds replies,
+retries, scheduled deliveries and join timeouts back as signals, one at a time in time order (ties in the order
+they arose). The router has no executor of its own (c785f04 only logs effects); the choices made here are
+documented in the README ("Simulating a traversal") and the ones a user could want otherwise are parameters.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from waygrid.simulation.conditions import NO_OUTPUT, evaluate
+from waygrid.simulation.dag import Dag, DagNode
+from waygrid.simulation.fsm import FsmError, TraversalFsm
+from waygrid.simulation.result import Event, Outcome, SimulationError, to_datetime
+
+__all__ = ["Call", "Handler", "SimulationLimitError", "Traversal"]
+
+_SUCCESS, _FAILURE, _RESUME, _JOIN_TIMEOUT = range(4)
+
+
+class SimulationLimitError(RuntimeError):
+    """The simulation processed `max_steps` signals without ending (a huge maxRetries, for instance)."""
+
+
+class Call:
+    """One call of a node's service, as a handler sees it: `address`, `attempt` (from 1), `at` (an aware
+    datetime), the node's spec `path`, `label` and `parameters` (the parameters are an SDK extension: the router
+    delivers none), and `run` (from 1). `sleep(delay)` makes the reply come that much later; `hang()` means no
+    reply ever comes."""
+
+    __slots__ = ("_hung", "attempt", "delay_ms", "node", "run", "started_ms")
+
+    def __init__(self, node: DagNode, attempt: int, started_ms: int, run: int) -> None:
+        self.node = node
+        self.attempt = attempt
+        self.started_ms = started_ms
+        self.run = run
+        self.delay_ms = 0
+        self._hung = False
+
+    @property
+    def address(self) -> str:
+        return self.node.address
+
+    @property
+    def path(self) -> str:
+        return self.node.path
+
+    @property
+    def label(self) -> str | None:
+        return self.node.label
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return self.node.parameters
+
+    @property
+    def at(self) -> datetime:
+        return to_datetime(self.started_ms)
+
+    @property
+    def now(self) -> datetime:
+        """The call's start plus what it has slept so far."""
+        return to_datetime(self.started_ms + self.delay_ms)
+
+    @property
+    def hung(self) -> bool:
+        return self._hung
+
+    def sleep(self, delay: timedelta) -> None:
+        """Reply `delay` later in simulated time (whole milliseconds; sleeps add up)."""
+        if not isinstance(delay, timedelta):
+            raise TypeError(f"sleep takes a timedelta, got {type(delay).__name__}")
+        if delay < timedelta(0):
+            raise ValueError(f"sleep takes a non-negative timedelta, got {delay}")
+        self.delay_ms += delay // timedelta(milliseconds=1)
+
+    def hang(self) -> None:
+        """Never reply: the router waits for this node forever (it has no node timeout)."""
+        self._hung = True
+
+    def __repr__(self) -> str:
+        return f"Call({self.address!r}, attempt={self.attempt})"
+
+
+Handler = Callable[[Call], Any]
+
+
+def describe(error: BaseException) -> str:
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class Traversal:
+    """One run of a traversal: `begin()`, then `step()` while `next_due()` is not None and `outcome` is None."""
+
+    def __init__(self, dag: Dag, handlers: Mapping[str, Handler], *, start_ms: int, seed: int,
+                 branch_failures: str = "traversal", json_conditions: bool = False, join_timers: str = "drop",
+                 run: int = 1, max_steps: int = 1_000_000) -> None:  # fmt: skip
+        self.dag = dag
+        self.nodes = dag.nodes
+        self.handlers = handlers
+        condition = evaluate if json_conditions else _router_condition
+        self.fsm = TraversalFsm(dag, random.Random(seed), condition)
+        self.fsm.now = start_ms
+        self.start_ms = start_ms
+        self.report_to_join = branch_failures == "join"
+        self.keep_join_timers = join_timers == "keep"
+        self.run = run
+        self.max_steps = max_steps
+        self.steps = 0
+        self.queue: list[tuple[int, int, int, int, int | None, Any]] = []
+        self.sequence = 0
+        self.canceled: set[int] = set()
+        self.timers: dict[int, int] = {}
+        self.events: list[Event] = []
+        self.outcome: Outcome | None = None
+        self.error: SimulationError | None = None
+
+    # -- driving -------------------------------------------------------------------------------------------------
+
+    def begin(self, entry: int | None = None) -> None:
+        self._apply(lambda: self.fsm.begin(entry))
+
+    def next_due(self) -> int | None:
+        """When the next signal is due (ms), or None when nothing is left."""
+        return self.queue[0][0] if self.queue and self.outcome is None else None
+
+    def step(self) -> None:
+        """Process the next due signal (skipping the ones a cancellation or an ended join made moot)."""
+        at, _, kind, node, tag, payload = heapq.heappop(self.queue)
+        if tag is not None and tag in self.canceled:
+            return
+        if kind == _JOIN_TIMEOUT and self.timers.get(node) != payload:
+            return
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise SimulationLimitError(f"the simulation processed {self.max_steps} signals without ending; raise "
+                                       "max_steps if the spec really needs more")  # fmt: skip
+        fsm = self.fsm
+        fsm.now = at
+        dag_node = self.nodes[node]
+        if kind == _SUCCESS:
+            self.events.append(Event(at, "succeeded", dag_node, fsm.retries.get(node, 0) + 1, output=payload,
+                                     run=self.run))  # fmt: skip
+            self._apply(lambda: fsm.node_success(node, payload))
+        elif kind == _FAILURE:
+            self.events.append(Event(at, "failed", dag_node, fsm.retries.get(node, 0) + 1, detail=payload,
+                                     run=self.run))  # fmt: skip
+            self._apply(lambda: self._failure(node))
+        elif kind == _RESUME:
+            self._apply(lambda: fsm.resume(node))
+        else:
+            del self.timers[node]
+            self._apply(lambda: fsm.join_timeout(node))
+
+    def run_to_end(self) -> None:
+        while self.queue and self.outcome is None:
+            self.step()
+        if self.outcome is None:
+            self.outcome = "stalled"
+
+    # -- effects -------------------------------------------------------------------------------------------------
+
+    def _failure(self, node: int) -> tuple[Any, ...]:
+        fsm = self.fsm
+        branch = fsm.node_to_branch.get(node) if self.report_to_join else None
+        effect = fsm.node_failure(node)
+        if effect[0] == "fail" and branch is not None and branch in fsm.branches:
+            return fsm.branch_failed(branch)
+        return effect
+
+    def _push(self, at: int, kind: int, node: int, tag: int | None, payload: Any) -> None:
+        self.sequence += 1
+        heapq.heappush(self.queue, (at, self.sequence, kind, node, tag, payload))
+
+    def _apply(self, signal: Callable[[], tuple[Any, ...]]) -> None:
+        try:
+            effect = signal()
+        except FsmError as error:
+            self._notes()
+            node = None if error.node is None else self.nodes[error.node]
+            self.events.append(Event(self.fsm.now, "error", node, detail=str(error), run=self.run))
+            self.outcome = "error"
+            self.error = SimulationError(error.code, error.message, node)
+            return
+        if self.fsm.notes:
+            self._notes()
+        kind = effect[0]
+        now = self.fsm.now
+        if kind == "dispatch":
+            if effect[2]:
+                self.canceled.update(effect[2])
+            self._dispatch(effect[1])
+        elif kind == "dispatch_many":
+            for node, _ in effect[1]:
+                self._dispatch(node)
+            if effect[2] is not None and effect[3] is not None:
+                self.sequence += 1
+                self.timers[effect[3]] = self.sequence
+                heapq.heappush(self.queue, (effect[2], self.sequence, _JOIN_TIMEOUT, effect[3], None, self.sequence))
+        elif kind == "retry":
+            at, attempt, node = effect[1], effect[2], effect[3]
+            self.events.append(Event(now, "retry_scheduled", self.nodes[node], attempt + 1, due_ms=at, run=self.run))
+            self._push(at, _RESUME, node, self.fsm.node_to_branch.get(node), None)
+        elif kind == "schedule":
+            at, node = effect[1], effect[2]
+            self.events.append(Event(now, "scheduled", self.nodes[node], due_ms=at, run=self.run))
+            self._push(at, _RESUME, node, None, None)
+        elif kind == "complete":
+            self.events.append(Event(now, "completed", run=self.run))
+            self.outcome = "completed"
+        elif kind == "fail":
+            self.events.append(Event(now, "traversal_failed", self.nodes[effect[1]], run=self.run))
+            self.outcome = "failed"
+
+    def _dispatch(self, node: int) -> None:
+        fsm = self.fsm
+        now = fsm.now
+        dag_node = self.nodes[node]
+        attempt = fsm.retries.get(node, 0) + 1
+        self.events.append(Event(now, "dispatched", dag_node, attempt, run=self.run))
+        tag = fsm.node_to_branch.get(node)
+        handler = self.handlers.get(dag_node.address)
+        if handler is None:
+            self._push(now, _SUCCESS, node, tag, None)
+            return
+        call = Call(dag_node, attempt, now, self.run)
+        try:
+            output = handler(call)
+        except Exception as error:  # a handler's failure is the node's failure, whatever it raises
+            if not call.hung:
+                self._push(now + call.delay_ms, _FAILURE, node, tag, describe(error))
+            return
+        if not call.hung:
+            self._push(now + call.delay_ms, _SUCCESS, node, tag, output)
+
+    def _notes(self) -> None:
+        nodes, events, run, now = self.nodes, self.events, self.run, self.fsm.now
+        for kind, node, detail in self.fsm.notes:
+            if kind == "forked":
+                events.append(Event(now, kind, nodes[node], detail=", ".join(b.name for b in detail), run=run))
+            elif kind in ("branch_canceled", "branch_failed"):
+                events.append(Event(now, kind, nodes[detail.node], detail=detail.name, run=run))
+            elif kind == "join_reached":
+                events.append(Event(now, kind, nodes[node], detail=None if detail is None else detail.name, run=run))
+            else:
+                events.append(Event(now, kind, nodes[node], run=run))
+                if not self.keep_join_timers and kind in ("join_completed", "join_failed"):
+                    self.timers.pop(node, None)
+        self.fsm.notes.clear()
+
+
+def _router_condition(condition: Any, output: Any) -> bool:
+    """The router build's evaluation: no input (a node's output is not read)."""
+    return evaluate(condition, NO_OUTPUT)
