@@ -50,13 +50,20 @@ class Spec(SpecStruct, frozen=True, kw_only=True):
             return spec
         return cls(entry_points=spec.entry_points, repeat_policy=spec.repeat_policy)
 
-    def problems(self) -> list[Problem]:
-        """Every rule the spec breaks, each with its path; empty when the router will accept it."""
-        return validate(self)
+    def problems(self, *, explore: bool = False, max_runs: int = 256) -> list[Problem]:
+        """Every rule the spec breaks, each with its path; empty when the router will accept it.
 
-    def validate(self) -> Spec:
-        """Raise SpecValidationError listing every problem; return the spec itself when there is none."""
+        With `explore=True`, a spec the router accepts is also simulated under every success/failure combination
+        of its nodes (at most `max_runs` runs, see `waygrid.simulation.explore`), and each problem the router
+        would hit at run time is added, its rule `runtime-<kind>`."""
         problems = validate(self)
+        if explore:
+            problems.extend(_explored(self, max_runs))
+        return problems
+
+    def validate(self, *, explore: bool = False, max_runs: int = 256) -> Spec:
+        """Raise SpecValidationError listing every problem; return the spec itself when there is none."""
+        problems = self.problems(explore=explore, max_runs=max_runs)
         if problems:
             raise SpecValidationError(problems)
         return self
@@ -88,3 +95,16 @@ class Spec(SpecStruct, frozen=True, kw_only=True):
         return isinstance(other, SpecStruct) and codec.encode(self) == codec.encode(other)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def _explored(spec: Spec, max_runs: int) -> list[Problem]:
+    from waygrid.simulation.dag import router_problems
+    from waygrid.simulation.explore import explore
+
+    if router_problems(spec):
+        return []
+    try:
+        exploration = explore(spec, max_runs=max_runs)
+    except SpecValidationError:
+        return []
+    return [Problem(finding.path, f"runtime-{finding.kind}", finding.description) for finding in exploration.findings]

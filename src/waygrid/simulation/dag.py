@@ -27,12 +27,10 @@ KIND_NAMES = ("standard", "fork", "join")
 _MASK = (1 << 64) - 1
 MAX_DEPTH = 128
 
-# The rules the router enforces when it decodes or compiles a spec: a spec breaking one never runs. The others
-# `Spec.validate()` checks are the SDK's advice; the router accepts such specs and the simulator runs them.
-ROUTER_RULES = frozenset({
-    "condition-not-accepted", "int-parameter", "float-parameter", "no-entry-point", "fork-without-join",
-    "multiple-joins", "join-without-fork", "fork-branches", "too-deep", "duplicate-fork", "join-id",
-})  # fmt: skip
+# The rules of `Spec.validate()` the router enforces when it decodes a spec. The compiler's own checks (depth,
+# fork/join pairing, branch count) run on the DAG below, as the router runs them; the other rules of
+# `Spec.validate()` are the SDK's advice: the router accepts such specs, and the simulator runs them.
+ROUTER_RULES = frozenset({"condition-not-accepted", "int-parameter", "float-parameter", "no-entry-point"})
 _JSON_CONDITION_RULE = "condition-not-accepted"
 
 
@@ -124,7 +122,41 @@ def compile_spec(spec: Spec, *, json_conditions: bool = False, check: bool = Tru
         problems = router_problems(spec, json_conditions)
         if problems:
             raise SpecValidationError(problems)
-    return _Compiler().run(spec)
+    dag = _Compiler().run(spec)
+    if check:
+        problems = structure_problems(dag)
+        if problems:
+            raise SpecValidationError(problems)
+    return dag
+
+
+def structure_problems(dag: Dag) -> list[Problem]:
+    """`Dag.validate` of the router: each fork's joinNodeId has exactly one join node, each join a fork, and
+    each fork at least 2 branch edges (a DAG compiled from a spec tree has no cycles and no dangling edges)."""
+    problems = []
+    forks = {node.join_node_id: node for node in dag.nodes if node.kind == FORK}
+    joins: dict[str | None, list[DagNode]] = {}
+    for node in dag.nodes:
+        if node.kind == JOIN:
+            joins.setdefault(node.join_node_id, []).append(node)
+    for join_node_id, fork in forks.items():
+        found = joins.get(join_node_id, [])
+        if not found:
+            problems.append(Problem(fork.path, "fork-without-join", f"Invalid DAG structure: ForkWithoutJoin: no join "
+                                    f"has joinNodeId {join_node_id!r}"))  # fmt: skip
+        elif len(found) > 1:
+            where = ", ".join(node.path for node in found)
+            problems.append(Problem(fork.path, "multiple-joins", f"Invalid DAG structure: MultipleJoinsForFork: "
+                                    f"joins for {join_node_id!r} differ in address ({where})"))  # fmt: skip
+    for join_node_id, found in joins.items():
+        if join_node_id not in forks:
+            problems.extend(Problem(node.path, "join-without-fork", "Invalid DAG structure: JoinWithoutMatchingFork: "
+                                    f"no fork has joinNodeId {join_node_id!r}") for node in found)  # fmt: skip
+    for fork in forks.values():
+        if len(fork.on_success) < 2:
+            problems.append(Problem(fork.path, "fork-branches", "Invalid DAG structure: ForkWithInsufficientBranches: "
+                                    f"{len(fork.on_success)} branch edge(s), at least 2 needed"))  # fmt: skip
+    return problems
 
 
 class _Compiler:

@@ -120,6 +120,9 @@ class Traversal:
         self.events: list[Event] = []
         self.outcome: Outcome | None = None
         self.error: SimulationError | None = None
+        self.fsm_error: FsmError | None = None
+        self.terminal_node: int | None = None
+        self.open_scopes_at_end = 0
 
     # -- driving -------------------------------------------------------------------------------------------------
 
@@ -186,6 +189,7 @@ class Traversal:
             node = None if error.node is None else self.nodes[error.node]
             self.events.append(Event(self.fsm.now, "error", node, detail=str(error), run=self.run))
             self.outcome = "error"
+            self.fsm_error = error
             self.error = SimulationError(error.code, error.message, node)
             return
         if self.fsm.notes:
@@ -214,9 +218,12 @@ class Traversal:
         elif kind == "complete":
             self.events.append(Event(now, "completed", run=self.run))
             self.outcome = "completed"
+            self.terminal_node = effect[1]
+            self.open_scopes_at_end = len(self.fsm.scopes)
         elif kind == "fail":
             self.events.append(Event(now, "traversal_failed", self.nodes[effect[1]], run=self.run))
             self.outcome = "failed"
+            self.terminal_node = effect[1]
 
     def _dispatch(self, node: int) -> None:
         fsm = self.fsm

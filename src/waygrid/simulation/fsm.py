@@ -31,11 +31,12 @@ _NONE: tuple[int, ...] = ()
 class FsmError(Exception):
     """A `Left` of the router's FSM: `code` is its error type (InvalidNodeState, JoinWithoutFork, ...)."""
 
-    def __init__(self, code: str, node: int | None, message: str) -> None:
+    def __init__(self, code: str, node: int | None, message: str, cause: str | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.node = node
         self.message = message
+        self.cause = cause
 
 
 class Branch:
@@ -115,6 +116,9 @@ class TraversalFsm:
         self.pending_joins: dict[int, PendingJoin] = {}
         self.node_to_branch: dict[int, int] = {}
         self.notes: list[tuple[str, int, Any]] = []
+        # Why a node runs without the branch context its predecessor had ("scheduled", "failure-path",
+        # "join-handler"): the router drops it there, and the node can then never reach its join.
+        self.lost: dict[int, str] = {}
         self._next_branch = 0
         self.now = 0
 
@@ -209,6 +213,8 @@ class TraversalFsm:
             return ("retry", self.now + delay, attempt, node)
         if dag_node.on_failure:
             target = dag_node.on_failure[0]
+            if node in self.node_to_branch or node in self.lost:
+                self.lost[target] = "failure-path"
             return self._dispatch_with_strategy(target, None, _NONE)
         return ("fail", node)
 
@@ -221,6 +227,7 @@ class TraversalFsm:
         self.notes.append(("join_timed_out", join, pending.to_cancel() if pending else []))
         if dag_node.on_timeout:
             target = dag_node.on_timeout[0]
+            self._note_join_handler(dag_node, target)
             self.active.add(target)
             return ("dispatch", target, _NONE)
         return ("fail", join)
@@ -246,12 +253,21 @@ class TraversalFsm:
         self.active.add(node)
         return ("dispatch", node, _NONE)
 
+    def _note_join_handler(self, join: DagNode, target: int) -> None:
+        scope = self.scopes.get(join.join_node_id or "")
+        if scope is not None and scope.parent_branch is not None:
+            self.lost[target] = "join-handler"
+
     def _dispatch_with_strategy(self, node: int, branch: Branch | None, cancels: tuple[int, ...]) -> tuple[Any, ...]:
         delivery = self.nodes[node].delivery
-        if isinstance(delivery, ScheduleAfterDelivery):
-            return self._schedule_or_dispatch(node, self.now + _delay_ms(delivery))
-        if isinstance(delivery, ScheduleAtDelivery):
-            return self._schedule_or_dispatch(node, delivery.time.epoch_nanoseconds // 1_000_000)
+        if isinstance(delivery, (ScheduleAfterDelivery, ScheduleAtDelivery)):
+            if isinstance(delivery, ScheduleAfterDelivery):
+                at = self.now + _delay_ms(delivery)
+            else:
+                at = delivery.time.epoch_nanoseconds // 1_000_000
+            if branch is not None and at > self.now:
+                self.lost[node] = "scheduled"
+            return self._schedule_or_dispatch(node, at)
         self.active.add(node)
         if branch is not None:
             self._advance_branch(node, branch)
@@ -276,9 +292,11 @@ class TraversalFsm:
             target = targets[0]
             kind = self.nodes[target].kind
             branch = self.branch_of(node)
+            if branch is None and self.lost and node in self.lost:
+                self.lost.setdefault(target, self.lost[node])
             if kind == JOIN:
                 if branch is None:
-                    raise FsmError("InvalidNodeState", node, "expected branch context, got none")
+                    raise FsmError("InvalidNodeState", node, "expected branch context, got none", self.lost.get(node))
                 return self._join_reached(target, branch.id)
             if kind == FORK:
                 if branch is not None:
@@ -374,6 +392,7 @@ class TraversalFsm:
             self.notes.append(("join_failed", join, sorted(pending.failed)))
             on_failure = self.nodes[join].on_failure
             if on_failure:
+                self._note_join_handler(self.nodes[join], on_failure[0])
                 self.active.add(on_failure[0])
                 return ("dispatch", on_failure[0], cancels)
             return ("fail", join)
