@@ -23,6 +23,7 @@ import request_cpu
 import runtime_throughput
 import scaling
 import throughput
+import waygrid_simulation
 import waygrid_spec
 from results import Section
 
@@ -38,6 +39,7 @@ def suites(quick: bool, original_python: str | None) -> dict[str, Callable[[], S
     return {
         "exosphere-graph": lambda: exosphere_graph.measure(sizes, original_python),
         "waygrid-spec": lambda: waygrid_spec.measure(sizes),
+        "waygrid-simulation": waygrid_simulation.measure,
         "import-time": lambda: import_time.measure(original_python),
         "throughput": lambda: throughput.measure(original_python),
         "scaling": scaling.measure,

@@ -6,8 +6,10 @@ SDK's own rules, keeping the ones the router enforces at ingest (see README "Loc
         ...
     client = LocalRouter(database=MEMORY).sync_client()          # in process, no port
 
-Extension of the upstream API: an `Idempotency-Key` header on a submission is honoured (the same key and body get
-the first answer again; the same key with another body gets 422).
+Extensions of the upstream API: an `Idempotency-Key` header on a submission is honoured (the same key and body get
+the first answer again; the same key with another body gets 422). With `execute=True` the router also runs what it
+accepts (see waygrid.local_execution), and `GET /v1/traversals/{traversalId}` answers a traversal's outcome and
+events: `{traversalId, outcome, startedAt, events, error?, detail?}` ("not-executed" when execution is off).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,9 @@ import msgspec
 from sdkcore.local.database import MEMORY, Database
 from sdkcore.local.http import AsyncInProcessTransport, InProcessTransport, Request, Response, Server
 from waygrid.client import SyncWaygridClient, WaygridClient
+from waygrid.local_execution import SCHEMA as EXECUTION_SCHEMA
+from waygrid.local_execution import Executor, check_handlers, execution_document
+from waygrid.simulation import Handler
 from waygrid.validation import Problem, validate
 from waygrid_api import codec
 from waygrid_api.models.traversal_spec import Spec
@@ -86,20 +92,61 @@ def _compile_failure(problems: list[Problem]) -> Response:
 
 class LocalRouter:
     """The router's routes over a SQLite database (a file, created if missing, or `MEMORY`). Call it with a
-    `Request`, serve it with `serve()`, or use `client()` / `sync_client()` in process."""
+    `Request`, serve it with `serve()`, or use `client()` / `sync_client()` in process.
 
-    def __init__(self, database: str | os.PathLike[str] = DEFAULT_DATABASE, *, address: str = "127.0.0.1") -> None:
-        self.database = Database(database, _SCHEMA)
+    `execute=True` runs each accepted traversal on the real clock in a background thread, calling `handlers`
+    (node address → a callable taking a `waygrid.simulation.Call`; `handle()` adds one later); an address without
+    a handler succeeds at once."""
+
+    def __init__(
+        self,
+        database: str | os.PathLike[str] = DEFAULT_DATABASE,
+        *,
+        address: str = "127.0.0.1",
+        execute: bool = False,
+        handlers: Mapping[str, Handler] | None = None,
+    ) -> None:
+        if handlers is not None and not execute:
+            raise ValueError("handlers are called only when the router executes traversals: pass execute=True")
+        checked = check_handlers(handlers)  # before the database is opened
+        self.database = Database(database, _SCHEMA + ";" + EXECUTION_SCHEMA)
         self.started = datetime.now(timezone.utc)
         self._started_clock = time.monotonic()
         self._address = address
+        self.executor = Executor(self.database, checked) if execute else None
+        """What runs the traversals (None when `execute` is False)."""
 
     def __call__(self, request: Request) -> Response:
         if request.path == "/" and request.method in ("GET", "HEAD"):
             return Response.json(200, self.service_info())
         if request.path == "/v1/ingest" and request.method == "POST":
             return self.database.idempotent("Idempotency-Key", request, lambda: self.ingest(request.body), _reused)
+        parts = request.segments
+        if len(parts) == 3 and parts[:2] == ("v1", "traversals") and request.method in ("GET", "HEAD"):
+            document = self.execution(parts[2])
+            if document is None:
+                return Response.json(404, {"error": f"Traversal not found: {parts[2]}"})
+            return Response.json(200, document)
         return Response(404, b"Not found", {"content-type": "text/plain; charset=UTF-8"})
+
+    def handle(self, address: str, handler: Handler) -> None:
+        """Call `handler` for the nodes at `address` from now on (also in traversals already running)."""
+        if self.executor is None:
+            raise RuntimeError("this router does not execute traversals: create it with execute=True")
+        self.executor.handle(address, handler)
+
+    def execution(self, traversal_id: str) -> dict[str, Any] | None:
+        """What `GET /v1/traversals/{traversal_id}` answers: outcome and events; None for an unknown id."""
+        return execution_document(self.database, traversal_id, self.executor)
+
+    def wait(self, traversal_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """Block until the traversal is no longer running (TimeoutError after `timeout` s), then `execution()`."""
+        if self.executor is not None and not self.executor.wait(traversal_id, timeout):
+            raise TimeoutError(f"traversal {traversal_id} is still running after {timeout} s")
+        document = self.execution(traversal_id)
+        if document is None:
+            raise KeyError(traversal_id)
+        return document
 
     def service_info(self) -> dict[str, Any]:
         seconds = int(time.monotonic() - self._started_clock)
@@ -139,6 +186,8 @@ class LocalRouter:
                 "INSERT INTO traversals VALUES (?, ?, ?, ?, ?)",
                 (traversal_id, dag_hash, canonical, payload, datetime.now(timezone.utc).isoformat()),
             )
+            if self.executor is not None:
+                self.executor.accept(connection, traversal_id, spec)
         return Response.json(200, {"traversalId": traversal_id, "dagHash": dag_hash})
 
     def traversals(self) -> list[dict[str, Any]]:
@@ -168,6 +217,9 @@ class LocalRouter:
         return SyncWaygridClient(IN_PROCESS_URL, api_key, http_transport=InProcessTransport(self), **settings)
 
     def close(self) -> None:
+        """Stop executing (the thread ends after the handler it is in) and close the database."""
+        if self.executor is not None:
+            self.executor.close()
         self.database.close()
 
     def __enter__(self) -> LocalRouter:

@@ -72,6 +72,20 @@ def validate(spec: Spec) -> list[Problem]:
     return walk.problems
 
 
+def parameter_problems(values: dict[str, object], path: str) -> list[Problem]:
+    """The problems of one node's parameters (`path` is the node's)."""
+    walk = _Walk()
+    walk.parameters(values, path)
+    return walk.problems
+
+
+def condition_problems(condition: object, path: str) -> list[Problem]:
+    """The problems of one route's condition (`path` is the condition's)."""
+    walk = _Walk()
+    walk.condition(condition, path)
+    return walk.problems
+
+
 Path = Any
 """Where a node sits: a string for an entry point, else (parent path, step); rendered only for a problem."""
 

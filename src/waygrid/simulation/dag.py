@@ -11,12 +11,13 @@ registered at.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from msgspec import UNSET
 
 from waygrid import _fields as read
-from waygrid.validation import Problem, SpecValidationError, branch_step, validate
+from waygrid.validation import Problem, SpecValidationError, branch_step, condition_problems, parameter_problems
 from waygrid_api.duration import Duration
 from waygrid_api.models.traversal_spec import ConditionalEdge, ForkNode, JoinNode, Spec, StandardNode
 
@@ -37,30 +38,42 @@ _JSON_CONDITION_RULE = "condition-not-accepted"
 class DagNode:
     """One node of the compiled DAG, with its outgoing edges by guard, each list in the compiler's edge order."""
 
-    __slots__ = ("address", "branch_names", "conditional", "delivery", "index", "join_node_id", "kind", "label",
-                 "on_failure", "on_success", "on_timeout", "parameters", "path", "retry", "strategy",
-                 "timeout_ms")  # fmt: skip
+    __slots__ = ("address", "branch_names", "conditional", "delivery", "index", "join_node_id", "kind", "on_failure",
+                 "on_success", "on_timeout", "path", "retry", "spec_node", "strategy", "timeout_ms")  # fmt: skip
 
     def __init__(self, index: int, kind: int, node: Any, path: str) -> None:
         self.index = index
         self.kind = kind
+        self.spec_node = node
         self.address: str = node.address
         self.path = path
         self.retry = node.retry_policy
         self.delivery = node.delivery_strategy
-        label = _label(node)
-        self.label: str | None = None if label is UNSET else label
-        parameters = _parameters(node)
-        self.parameters: dict[str, Any] = {} if parameters is UNSET or parameters is None else dict(parameters)
-        self.join_node_id: str | None = node.join_node_id if kind != STANDARD else None
-        self.strategy = read.strategy(node) if kind == JOIN else None
-        timeout = read.timeout(node) if kind == JOIN else UNSET
-        self.timeout_ms: int | None = timeout.nanoseconds // 1_000_000 if isinstance(timeout, Duration) else None
+        self.join_node_id: str | None = None
+        self.strategy: Any = None
+        self.timeout_ms: int | None = None
+        if kind != STANDARD:
+            self.join_node_id = node.join_node_id
+            if kind == JOIN:
+                self.strategy = read.strategy(node)
+                timeout = read.timeout(node)
+                self.timeout_ms = timeout.nanoseconds // 1_000_000 if isinstance(timeout, Duration) else None
         self.on_success: list[int] = []
         self.on_failure: list[int] = []
         self.on_timeout: list[int] = []
         self.conditional: list[tuple[Any, int]] = []
         self.branch_names: list[str] = []
+
+    @property
+    def label(self) -> str | None:
+        label = _label(self.spec_node)
+        return None if label is UNSET else label
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The node's parameters as the spec gives them (Parameter Structs by name)."""
+        values = _parameters(self.spec_node)
+        return {} if values is UNSET or values is None else dict(values)
 
     @property
     def name(self) -> str:
@@ -87,7 +100,7 @@ class Dag:
 
 
 def _label(node: Any) -> Any:
-    if isinstance(node, StandardNode):
+    if type(node) is StandardNode or isinstance(node, StandardNode):
         return read.standard_label(node)
     if isinstance(node, ForkNode):
         return read.fork_label(node)
@@ -107,24 +120,45 @@ def _present(value: Any) -> bool:
 
 
 def router_problems(spec: Spec, json_conditions: bool = False) -> list[Problem]:
-    """The problems of `spec` that make the router refuse it."""
-    rules = ROUTER_RULES - {_JSON_CONDITION_RULE} if json_conditions else ROUTER_RULES
-    return [problem for problem in validate(spec) if problem.rule in rules]
+    """The problems of `spec` that make the router refuse it when it decodes or compiles it."""
+    try:
+        compile_spec(spec, json_conditions=json_conditions)
+    except SpecValidationError as error:
+        return list(error.problems)
+    return []
+
+
+_CACHE: OrderedDict[tuple[int, bool], tuple[Spec, Dag]] = OrderedDict()
+_CACHE_SIZE = 16
 
 
 def compile_spec(spec: Spec, *, json_conditions: bool = False, check: bool = True) -> Dag:
     """The DAG the router compiles `spec` to. Raises SpecValidationError for a spec the router refuses.
 
-    `json_conditions` accepts JsonExists/JsonEquals conditions (the documented ones the router build refuses)."""
+    `json_conditions` accepts JsonExists/JsonEquals conditions (the documented ones the router build refuses).
+    Specs are immutable, so the last few checked DAGs are kept (with their spec, which keeps its id unique)."""
     if not isinstance(spec, Spec):
         raise TypeError(f"spec must be a waygrid Spec, got {type(spec).__name__}")
+    key = (id(spec), json_conditions)
+    cached = _CACHE.get(key) if check else None
+    if cached is not None and cached[0] is spec:
+        _CACHE.move_to_end(key)
+        return cached[1]
+    dag = _compile(spec, json_conditions, check)
     if check:
-        problems = router_problems(spec, json_conditions)
-        if problems:
-            raise SpecValidationError(problems)
-    dag = _Compiler().run(spec)
+        _CACHE[key] = (spec, dag)
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return dag
+
+
+def _compile(spec: Spec, json_conditions: bool, check: bool) -> Dag:
+    compiler = _Compiler(json_conditions)
+    dag = compiler.run(spec)
     if check:
-        problems = structure_problems(dag)
+        problems = compiler.problems or structure_problems(dag)
+        if not spec.entry_points:
+            problems = [Problem("entryPoints", "no-entry-point", "a spec needs at least one entry point")]
         if problems:
             raise SpecValidationError(problems)
     return dag
@@ -160,9 +194,20 @@ def structure_problems(dag: Dag) -> list[Problem]:
 
 
 class _Compiler:
-    def __init__(self) -> None:
+    """The compiler's walk; on the way it collects the problems the router finds when it decodes the spec."""
+
+    def __init__(self, json_conditions: bool = False) -> None:
         self.ids: dict[tuple[Any, ...], int] = {}
         self.nodes: list[DagNode] = []
+        self.rules = ROUTER_RULES - {_JSON_CONDITION_RULE} if json_conditions else ROUTER_RULES
+        self.problems: list[Problem] = []
+        self._seen: set[tuple[str, str]] = set()
+
+    def _report(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            if problem.rule in self.rules and (problem.path, problem.rule) not in self._seen:
+                self._seen.add((problem.path, problem.rule))
+                self.problems.append(problem)
 
     def ensure(self, node: Any, bits: int, depth: int, path: str) -> int:
         if depth > MAX_DEPTH:
@@ -183,34 +228,48 @@ class _Compiler:
         return index
 
     def run(self, spec: Spec) -> Dag:
-        stack: list[tuple[Any, int, int, str]] = []
+        # A frame is registered when it is pushed (as the compiler's ensureNode runs before the push), so a popped
+        # frame carries its node's index.
+        stack: list[tuple[Any, int, int, str, int]] = []
         entries = []
+        ensure, nodes = self.ensure, self.nodes
         for position, entry in enumerate(spec.entry_points):
             bits = 1 | (position << 56)
             path = f"entryPoints[{position}]"
-            stack.append((entry, bits, 0, path))
-            entries.append(self.ensure(entry, bits, 0, path))
-        ensure, nodes = self.ensure, self.nodes
+            index = ensure(entry, bits, 0, path)
+            stack.append((entry, bits, 0, path, index))
+            entries.append(index)
+        unset = UNSET
         while stack:
-            node, bits, depth, path = stack.pop()
-            me = nodes[ensure(node, bits, depth, path)]
+            node, bits, depth, path, index = stack.pop()
+            me = nodes[index]
             children: list[tuple[Any, int, str, Any]] = []
-            if isinstance(node, StandardNode):
+            if me.kind == STANDARD:
+                values = read.standard_parameters(node)
+                if values:
+                    self._report(parameter_problems(values, path))
                 failure, success = read.standard_on_failure(node), read.standard_on_success(node)
-                if _present(failure):
+                if failure is not unset and failure is not None:
                     children.append((failure, bits << 1, ".onFailure", me.on_failure))
-                if _present(success):
+                if success is not unset and success is not None:
                     children.append((success, (bits << 1) | 1, ".onSuccess", me.on_success))
                 routes = read.on_conditions(node)
                 for position, edge in enumerate(routes if _present(routes) else ()):
                     assert isinstance(edge, ConditionalEdge)
+                    self._report(condition_problems(edge.condition, f"{path}.onConditions[{position}].condition"))
                     step = f".onConditions[{position}].to"
                     children.append((edge.to, (bits << 8) | (64 + position), step, edge.condition))
-            elif isinstance(node, ForkNode):
+            elif me.kind == FORK:
+                values = read.fork_parameters(node)
+                if values:
+                    self._report(parameter_problems(values, path))
                 for position, (name, branch) in enumerate(sorted(read.branches(node).items())):
                     children.append((branch, (bits << 8) | position, branch_step(name), me.on_success))
                     me.branch_names.append(name)
             else:
+                values = read.join_parameters(node)
+                if values:
+                    self._report(parameter_problems(values, path))
                 for child, child_bits, step, edges in (
                     (read.join_on_success(node), (bits << 1) | 1, ".onSuccess", me.on_success),
                     (read.join_on_failure(node), bits << 1, ".onFailure", me.on_failure),
@@ -218,12 +277,14 @@ class _Compiler:
                 ):
                     if _present(child):
                         children.append((child, child_bits, step, edges))
+            depth += 1
             for child, child_bits, step, edges in children:
                 child_bits &= _MASK
-                index = ensure(child, child_bits, depth + 1, path + step)
-                if isinstance(edges, list):
+                child_path = path + step
+                index = ensure(child, child_bits, depth, child_path)
+                if type(edges) is list:
                     edges.append(index)
                 else:
                     me.conditional.append((edges, index))
-                stack.append((child, child_bits, depth + 1, path + step))
+                stack.append((child, child_bits, depth, child_path, index))
         return Dag(nodes, entries)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -114,6 +115,7 @@ class Traversal:
         self.max_steps = max_steps
         self.steps = 0
         self.queue: list[tuple[int, int, int, int, int | None, Any]] = []
+        self.ready: deque[tuple[int, int, int, int | None, Any]] = deque()
         self.sequence = 0
         self.canceled: set[int] = set()
         self.timers: dict[int, int] = {}
@@ -125,17 +127,53 @@ class Traversal:
         self.open_scopes_at_end = 0
 
     # -- driving -------------------------------------------------------------------------------------------------
+    #
+    # Signals due later wait in a heap ordered by (due, sequence); signals due now (a reply without delay) in a
+    # FIFO. Everything in the heap that is due now arose before anything in the FIFO, so taking the heap's due
+    # items first, then the FIFO, is the (due, sequence) order without a heap operation per instant reply.
 
     def begin(self, entry: int | None = None) -> None:
-        self._apply(lambda: self.fsm.begin(entry))
+        try:
+            effect = self.fsm.begin(entry)
+        except FsmError as error:
+            self._error(error)
+            return
+        self._apply(effect)
 
     def next_due(self) -> int | None:
         """When the next signal is due (ms), or None when nothing is left."""
-        return self.queue[0][0] if self.queue and self.outcome is None else None
+        if self.outcome is not None:
+            return None
+        if self.ready:
+            return self.fsm.now
+        return self.queue[0][0] if self.queue else None
+
+    def _next(self) -> tuple[int, int, int, int | None, Any] | None:
+        queue = self.queue
+        if queue and (not self.ready or queue[0][0] <= self.fsm.now):
+            at, _, kind, node, tag, payload = heapq.heappop(queue)
+            return at, kind, node, tag, payload
+        if self.ready:
+            return self.ready.popleft()
+        return None
 
     def step(self) -> None:
         """Process the next due signal (skipping the ones a cancellation or an ended join made moot)."""
-        at, _, kind, node, tag, payload = heapq.heappop(self.queue)
+        item = self._next()
+        if item is not None:
+            self._process(*item)
+
+    def run_to_end(self) -> None:
+        take = self._next
+        process = self._process
+        while self.outcome is None:
+            item = take()
+            if item is None:
+                self.outcome = "stalled"
+                return
+            process(*item)
+
+    def _process(self, at: int, kind: int, node: int, tag: int | None, payload: Any) -> None:
         if tag is not None and tag in self.canceled:
             return
         if kind == _JOIN_TIMEOUT and self.timers.get(node) != payload:
@@ -146,26 +184,24 @@ class Traversal:
                                        "max_steps if the spec really needs more")  # fmt: skip
         fsm = self.fsm
         fsm.now = at
-        dag_node = self.nodes[node]
-        if kind == _SUCCESS:
-            self.events.append(Event(at, "succeeded", dag_node, fsm.retries.get(node, 0) + 1, output=payload,
-                                     run=self.run))  # fmt: skip
-            self._apply(lambda: fsm.node_success(node, payload))
-        elif kind == _FAILURE:
-            self.events.append(Event(at, "failed", dag_node, fsm.retries.get(node, 0) + 1, detail=payload,
-                                     run=self.run))  # fmt: skip
-            self._apply(lambda: self._failure(node))
-        elif kind == _RESUME:
-            self._apply(lambda: fsm.resume(node))
-        else:
-            del self.timers[node]
-            self._apply(lambda: fsm.join_timeout(node))
-
-    def run_to_end(self) -> None:
-        while self.queue and self.outcome is None:
-            self.step()
-        if self.outcome is None:
-            self.outcome = "stalled"
+        try:
+            if kind == _SUCCESS:
+                self.events.append(Event(at, "succeeded", self.nodes[node], fsm.retries.get(node, 0) + 1, None,
+                                         None, payload, self.run))  # fmt: skip
+                effect = fsm.node_success(node, payload)
+            elif kind == _FAILURE:
+                self.events.append(Event(at, "failed", self.nodes[node], fsm.retries.get(node, 0) + 1, None,
+                                         payload, None, self.run))  # fmt: skip
+                effect = self._failure(node)
+            elif kind == _RESUME:
+                effect = fsm.resume(node)
+            else:
+                del self.timers[node]
+                effect = fsm.join_timeout(node)
+        except FsmError as error:
+            self._error(error)
+            return
+        self._apply(effect)
 
     # -- effects -------------------------------------------------------------------------------------------------
 
@@ -178,20 +214,21 @@ class Traversal:
         return effect
 
     def _push(self, at: int, kind: int, node: int, tag: int | None, payload: Any) -> None:
+        if at <= self.fsm.now:
+            self.ready.append((at, kind, node, tag, payload))
+            return
         self.sequence += 1
         heapq.heappush(self.queue, (at, self.sequence, kind, node, tag, payload))
 
-    def _apply(self, signal: Callable[[], tuple[Any, ...]]) -> None:
-        try:
-            effect = signal()
-        except FsmError as error:
-            self._notes()
-            node = None if error.node is None else self.nodes[error.node]
-            self.events.append(Event(self.fsm.now, "error", node, detail=str(error), run=self.run))
-            self.outcome = "error"
-            self.fsm_error = error
-            self.error = SimulationError(error.code, error.message, node)
-            return
+    def _error(self, error: FsmError) -> None:
+        self._notes()
+        node = None if error.node is None else self.nodes[error.node]
+        self.events.append(Event(self.fsm.now, "error", node, None, None, str(error), None, self.run))
+        self.outcome = "error"
+        self.fsm_error = error
+        self.error = SimulationError(error.code, error.message, node)
+
+    def _apply(self, effect: tuple[Any, ...]) -> None:
         if self.fsm.notes:
             self._notes()
         kind = effect[0]
@@ -209,19 +246,19 @@ class Traversal:
                 heapq.heappush(self.queue, (effect[2], self.sequence, _JOIN_TIMEOUT, effect[3], None, self.sequence))
         elif kind == "retry":
             at, attempt, node = effect[1], effect[2], effect[3]
-            self.events.append(Event(now, "retry_scheduled", self.nodes[node], attempt + 1, due_ms=at, run=self.run))
+            self.events.append(Event(now, "retry_scheduled", self.nodes[node], attempt + 1, at, None, None, self.run))
             self._push(at, _RESUME, node, self.fsm.node_to_branch.get(node), None)
         elif kind == "schedule":
             at, node = effect[1], effect[2]
-            self.events.append(Event(now, "scheduled", self.nodes[node], due_ms=at, run=self.run))
+            self.events.append(Event(now, "scheduled", self.nodes[node], None, at, None, None, self.run))
             self._push(at, _RESUME, node, None, None)
         elif kind == "complete":
-            self.events.append(Event(now, "completed", run=self.run))
+            self.events.append(Event(now, "completed", None, None, None, None, None, self.run))
             self.outcome = "completed"
             self.terminal_node = effect[1]
             self.open_scopes_at_end = len(self.fsm.scopes)
         elif kind == "fail":
-            self.events.append(Event(now, "traversal_failed", self.nodes[effect[1]], run=self.run))
+            self.events.append(Event(now, "traversal_failed", self.nodes[effect[1]], None, None, None, None, self.run))
             self.outcome = "failed"
             self.terminal_node = effect[1]
 
@@ -230,11 +267,11 @@ class Traversal:
         now = fsm.now
         dag_node = self.nodes[node]
         attempt = fsm.retries.get(node, 0) + 1
-        self.events.append(Event(now, "dispatched", dag_node, attempt, run=self.run))
+        self.events.append(Event(now, "dispatched", dag_node, attempt, None, None, None, self.run))
         tag = fsm.node_to_branch.get(node)
         handler = self.handlers.get(dag_node.address)
         if handler is None:
-            self._push(now, _SUCCESS, node, tag, None)
+            self.ready.append((now, _SUCCESS, node, tag, None))
             return
         call = Call(dag_node, attempt, now, self.run)
         try:
@@ -250,13 +287,15 @@ class Traversal:
         nodes, events, run, now = self.nodes, self.events, self.run, self.fsm.now
         for kind, node, detail in self.fsm.notes:
             if kind == "forked":
-                events.append(Event(now, kind, nodes[node], detail=", ".join(b.name for b in detail), run=run))
+                text = ", ".join(branch.name for branch in detail)
+                events.append(Event(now, kind, nodes[node], None, None, text, None, run))
             elif kind in ("branch_canceled", "branch_failed"):
-                events.append(Event(now, kind, nodes[detail.node], detail=detail.name, run=run))
+                events.append(Event(now, kind, nodes[detail.node], None, None, detail.name, None, run))
             elif kind == "join_reached":
-                events.append(Event(now, kind, nodes[node], detail=None if detail is None else detail.name, run=run))
+                text = None if detail is None else detail.name
+                events.append(Event(now, kind, nodes[node], None, None, text, None, run))
             else:
-                events.append(Event(now, kind, nodes[node], run=run))
+                events.append(Event(now, kind, nodes[node], None, None, None, None, run))
                 if not self.keep_join_timers and kind in ("join_completed", "join_failed"):
                     self.timers.pop(node, None)
         self.fsm.notes.clear()

@@ -19,7 +19,13 @@ from typing import Any
 
 from waygrid.simulation.backoff import DelayOverflowError, next_delay_ms
 from waygrid.simulation.dag import FORK, JOIN, Dag, DagNode
-from waygrid_api.models.traversal_spec import OrJoin, QuorumJoin, ScheduleAfterDelivery, ScheduleAtDelivery
+from waygrid_api.models.traversal_spec import (
+    ImmediateDelivery,
+    OrJoin,
+    QuorumJoin,
+    ScheduleAfterDelivery,
+    ScheduleAtDelivery,
+)
 
 __all__ = ["Branch", "FsmError", "PendingJoin", "TraversalFsm"]
 
@@ -190,10 +196,16 @@ class TraversalFsm:
     def node_success(self, node: int, output: Any) -> tuple[Any, ...]:
         if node in self.completed:
             return _NOOP
-        if node not in self.active:
+        active = self.active
+        if node not in active:
             raise FsmError("InvalidNodeState", node, "expected started, got not started")
-        self._success_node(node)
-        if not self.active and self.remaining <= 0:
+        if node not in self.failed:
+            self.remaining -= 1
+        else:
+            self.failed.discard(node)
+        active.discard(node)
+        self.completed.add(node)
+        if not active and self.remaining <= 0:
             self.active.clear()
             self.remaining = 0
             return ("complete", node)
@@ -260,7 +272,7 @@ class TraversalFsm:
 
     def _dispatch_with_strategy(self, node: int, branch: Branch | None, cancels: tuple[int, ...]) -> tuple[Any, ...]:
         delivery = self.nodes[node].delivery
-        if isinstance(delivery, (ScheduleAfterDelivery, ScheduleAtDelivery)):
+        if type(delivery) is not ImmediateDelivery:
             if isinstance(delivery, ScheduleAfterDelivery):
                 at = self.now + _delay_ms(delivery)
             else:
@@ -270,7 +282,10 @@ class TraversalFsm:
             return self._schedule_or_dispatch(node, at)
         self.active.add(node)
         if branch is not None:
-            self._advance_branch(node, branch)
+            if branch.current is not None:
+                self.node_to_branch.pop(branch.current, None)
+            branch.current = node
+            self.node_to_branch[node] = branch.id
         return ("dispatch", node, cancels)
 
     def _targets(self, source: DagNode, output: Any) -> list[int]:
@@ -283,7 +298,7 @@ class TraversalFsm:
 
     def _transition(self, node: int, output: Any, cancels: tuple[int, ...]) -> tuple[Any, ...]:
         source = self.nodes[node]
-        targets = self._targets(source, output)
+        targets = self._targets(source, output) if source.conditional else source.on_success
         if not targets:
             self.active.clear()
             self.remaining = 0
@@ -291,7 +306,8 @@ class TraversalFsm:
         if len(targets) == 1:
             target = targets[0]
             kind = self.nodes[target].kind
-            branch = self.branch_of(node)
+            branch_id = self.node_to_branch.get(node)
+            branch = None if branch_id is None else self.branches.get(branch_id)
             if branch is None and self.lost and node in self.lost:
                 self.lost.setdefault(target, self.lost[node])
             if kind == JOIN:

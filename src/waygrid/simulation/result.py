@@ -40,20 +40,30 @@ class Event:
     `label` and spec `path` (None for traversal events), `attempt` (from 1) where it applies, `due` for what is
     scheduled, `detail` (an error, a branch name) and `output` (a success's return value)."""
 
-    __slots__ = ("address", "at_ms", "attempt", "detail", "due_ms", "kind", "label", "output", "path", "run")
+    __slots__ = ("at_ms", "attempt", "detail", "due_ms", "kind", "node", "output", "run")
 
     def __init__(self, at_ms: int, kind: str, node: Any = None, attempt: int | None = None,
                  due_ms: int | None = None, detail: Any = None, output: Any = None, run: int = 1) -> None:  # fmt: skip
         self.at_ms = at_ms
         self.kind = kind
-        self.address: str | None = None if node is None else node.address
-        self.label: str | None = None if node is None else node.label
-        self.path: str | None = None if node is None else node.path
+        self.node = node
         self.attempt = attempt
         self.due_ms = due_ms
         self.detail = detail
         self.output = output
         self.run = run
+
+    @property
+    def address(self) -> str | None:
+        return None if self.node is None else self.node.address
+
+    @property
+    def label(self) -> str | None:
+        return None if self.node is None else self.node.label
+
+    @property
+    def path(self) -> str | None:
+        return None if self.node is None else self.node.path
 
     @property
     def at(self) -> datetime:
