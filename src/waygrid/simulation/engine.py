@@ -292,8 +292,8 @@ class Traversal:
             elif kind in ("branch_canceled", "branch_failed"):
                 events.append(Event(now, kind, nodes[detail.node], None, None, detail.name, None, run))
             elif kind == "join_reached":
-                text = None if detail is None else detail.name
-                events.append(Event(now, kind, nodes[node], None, None, text, None, run))
+                name = None if detail is None else detail.name
+                events.append(Event(now, kind, nodes[node], None, None, name, None, run))
             else:
                 events.append(Event(now, kind, nodes[node], None, None, None, None, run))
                 if not self.keep_join_timers and kind in ("join_completed", "join_failed"):
