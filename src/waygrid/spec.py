@@ -99,7 +99,7 @@ class Spec(SpecStruct, frozen=True, kw_only=True):
 
 def _explored(spec: Spec, max_runs: int) -> list[Problem]:
     from waygrid.simulation.dag import router_problems
-    from waygrid.simulation.explore import explore
+    from waygrid.simulation.exploration import explore
 
     if router_problems(spec):
         return []

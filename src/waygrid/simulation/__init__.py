@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from waygrid.simulation.dag import Dag, compile_spec
 from waygrid.simulation.engine import Call, Handler, SimulationLimitError, Traversal
+from waygrid.simulation.exploration import FINDING_KINDS, Exploration, Finding, explore
 from waygrid.simulation.handlers import fail, hang, sequence, succeed
 from waygrid.simulation.result import EVENT_KINDS, Event, Outcome, SimulationError, SimulationResult
 from waygrid.simulation.runs import planned_starts
@@ -24,14 +25,18 @@ from waygrid_api.models.traversal_spec import Spec
 __all__ = [
     "DEFAULT_START",
     "EVENT_KINDS",
+    "FINDING_KINDS",
     "Call",
     "Event",
+    "Exploration",
+    "Finding",
     "Handler",
     "Outcome",
     "SimulationError",
     "SimulationLimitError",
     "SimulationResult",
     "compile_spec",
+    "explore",
     "fail",
     "hang",
     "sequence",
