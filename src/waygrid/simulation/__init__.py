@@ -150,5 +150,6 @@ def simulate(
         error = error or traversal.error
     if len(outcomes) > 1:
         events.sort(key=lambda event: event.at_ms)
-    outcome: Outcome = next((outcome for outcome in outcomes if outcome != "completed"), "completed")
+    failures: list[Outcome] = [outcome for outcome in outcomes if outcome != "completed"]
+    outcome: Outcome = failures[0] if failures else "completed"
     return SimulationResult(outcome, events, error, first_ms, outcomes)

@@ -9,7 +9,7 @@ asked (`json_conditions=True`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from waygrid_api.models.traversal_spec import (
     AlwaysCondition,
@@ -33,18 +33,20 @@ def resolve_pointer(document: Any, pointer: str) -> Any:
     text = pointer[1:] if pointer.startswith("/") else pointer
     if text == "":
         return document
-    value = document
+    value: Any = document
     for raw in text.split("/"):
         token = raw.replace("~1", "/").replace("~0", "~")
         if isinstance(value, dict):
-            if token not in value:
+            members = cast("dict[str, Any]", value)
+            if token not in members:
                 return _MISSING
-            value = value[token]
+            value = members[token]
         elif isinstance(value, list) and token.isdigit() and (token == "0" or not token.startswith("0")):
+            items = cast("list[Any]", value)
             index = int(token)
-            if index >= len(value):
+            if index >= len(items):
                 return _MISSING
-            value = value[index]
+            value = items[index]
         else:
             return _MISSING
     return value
@@ -57,10 +59,14 @@ def _json_equal(left: Any, right: Any) -> bool:
     if isinstance(left, (int, float)) and isinstance(right, (int, float)):
         return left == right
     if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(_json_equal(a, b) for a, b in zip(left, right, strict=True))
+        items, others = cast("list[Any]", left), cast("list[Any]", right)
+        return len(items) == len(others) and all(_json_equal(a, b) for a, b in zip(items, others, strict=True))
     if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(_json_equal(left[key], right[key]) for key in left)
-    return type(left) is type(right) and left == right
+        members, others_by_key = cast("dict[str, Any]", left), cast("dict[str, Any]", right)
+        return members.keys() == others_by_key.keys() and all(
+            _json_equal(value, others_by_key[key]) for key, value in members.items()
+        )
+    return type(cast("object", left)) is type(cast("object", right)) and bool(left == right)
 
 
 def evaluate(condition: Any, output: Any = _MISSING) -> bool:

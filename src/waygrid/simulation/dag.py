@@ -12,7 +12,7 @@ registered at.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
 from msgspec import UNSET
 
@@ -167,7 +167,7 @@ def _compile(spec: Spec, json_conditions: bool, check: bool) -> Dag:
 def structure_problems(dag: Dag) -> list[Problem]:
     """`Dag.validate` of the router: each fork's joinNodeId has exactly one join node, each join a fork, and
     each fork at least 2 branch edges (a DAG compiled from a spec tree has no cycles and no dangling edges)."""
-    problems = []
+    problems: list[Problem] = []
     forks = {node.join_node_id: node for node in dag.nodes if node.kind == FORK}
     joins: dict[str | None, list[DagNode]] = {}
     for node in dag.nodes:
@@ -231,7 +231,7 @@ class _Compiler:
         # A frame is registered when it is pushed (as the compiler's ensureNode runs before the push), so a popped
         # frame carries its node's index.
         stack: list[tuple[Any, int, int, str, int]] = []
-        entries = []
+        entries: list[int] = []
         ensure, nodes = self.ensure, self.nodes
         for position, entry in enumerate(spec.entry_points):
             bits = 1 | (position << 56)
@@ -282,8 +282,8 @@ class _Compiler:
                 child_bits &= _MASK
                 child_path = path + step
                 index = ensure(child, child_bits, depth, child_path)
-                if type(edges) is list:
-                    edges.append(index)
+                if isinstance(edges, list):
+                    cast("list[int]", edges).append(index)
                 else:
                     me.conditional.append((edges, index))
                 stack.append((child, child_bits, depth, child_path, index))

@@ -86,7 +86,7 @@ class PendingJoin:
             return bool(self.completed)
         if isinstance(self.strategy, QuorumJoin):
             return len(self.completed) >= self.strategy.n
-        return self.completed == self.required
+        return len(self.completed) == len(self.required) and self.completed.issuperset(self.required)
 
     def has_failed(self) -> bool:
         if isinstance(self.strategy, OrJoin):
@@ -338,7 +338,7 @@ class TraversalFsm:
         timeout_ms = None if join is None else self.nodes[join].timeout_ms
         timeout_at = None if timeout_ms is None else self.now + timeout_ms
         parent = self.branch_of(fork)
-        entries = []
+        entries: list[tuple[int, int]] = []
         for target, name in zip(fork_node.on_success, fork_node.branch_names, strict=True):
             self._next_branch += 1
             branch = Branch(self._next_branch, fork_id, target, name)

@@ -170,7 +170,7 @@ class SimulationResult:
         for event in self.events:
             offset = (event.at_ms - self.started_ms) / 1000
             node = event.label or event.address or ""
-            notes = []
+            notes: list[str] = []
             if event.run != 1:
                 notes.append(f"run {event.run}")
             if event.attempt is not None:
