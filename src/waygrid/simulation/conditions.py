@@ -42,7 +42,7 @@ def resolve_pointer(document: Any, pointer: str) -> Any:
                 return _MISSING
             value = members[token]
         elif isinstance(value, list) and token.isdigit() and (token == "0" or not token.startswith("0")):
-            items = cast("list[Any]", value)
+            items = cast("list[Any]", value)  # type: ignore[redundant-cast]  # pyright needs it after isinstance
             index = int(token)
             if index >= len(items):
                 return _MISSING
@@ -59,7 +59,8 @@ def _json_equal(left: Any, right: Any) -> bool:
     if isinstance(left, (int, float)) and isinstance(right, (int, float)):
         return left == right
     if isinstance(left, list) and isinstance(right, list):
-        items, others = cast("list[Any]", left), cast("list[Any]", right)
+        items = cast("list[Any]", left)  # type: ignore[redundant-cast]  # pyright needs it after isinstance
+        others = cast("list[Any]", right)  # type: ignore[redundant-cast]
         return len(items) == len(others) and all(_json_equal(a, b) for a, b in zip(items, others, strict=True))
     if isinstance(left, dict) and isinstance(right, dict):
         members, others_by_key = cast("dict[str, Any]", left), cast("dict[str, Any]", right)

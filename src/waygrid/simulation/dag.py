@@ -283,7 +283,8 @@ class _Compiler:
                 child_path = path + step
                 index = ensure(child, child_bits, depth, child_path)
                 if isinstance(edges, list):
-                    cast("list[int]", edges).append(index)
+                    target_edges = cast("list[int]", edges)  # type: ignore[redundant-cast]  # for pyright
+                    target_edges.append(index)
                 else:
                     me.conditional.append((edges, index))
                 stack.append((child, child_bits, depth, child_path, index))
