@@ -51,6 +51,18 @@ SPECS = {
 }  # fmt: skip
 
 
+def _chain(length: int):
+    node = s("step")
+    for _ in range(length - 1):
+        node = s("step").on_success(node)
+    return node
+
+
+# Two branches of 26 nodes at one address: the compiler's path bits of two of them collide, so they are one DAG node
+# with both branches' onSuccess edges.
+SPECS["multiple-successors"] = (Spec.single(forked({"a": _chain(26), "b": _chain(26)}, Node.join(W))), None)
+
+
 @pytest.mark.parametrize("kind", sorted(SPECS))
 def test_each_kind_is_found_at_its_node(kind: str) -> None:
     spec, path = SPECS[kind]

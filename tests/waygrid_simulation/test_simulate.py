@@ -212,3 +212,22 @@ def test_a_spec_the_router_refuses_is_not_simulated_and_a_runaway_is_bounded() -
     endless = Spec.single(s("a").with_retry(RetryPolicy.linear(timedelta(seconds=1), 2**31 - 1)))
     with pytest.raises(SimulationLimitError, match="1000 signals"):
         waygrid.simulate(endless, {"waygrid://processor/a": fail()}, max_steps=1000)
+
+
+def test_long_same_address_chains_in_a_fork_merge_where_the_routers_path_bits_collide() -> None:
+    def chain(length: int):
+        node = s("step")
+        for _ in range(length - 1):
+            node = s("step").on_success(node)
+        return node
+
+    def spec(length: int) -> Spec:
+        fork = Node.fork(W).join_id("j").branches({"a": chain(length), "b": chain(length)})
+        return Spec.single(fork.with_join(Node.join(W)))
+
+    assert len(compile_spec(spec(25))) == 2 * 25 + 2
+    assert len(compile_spec(spec(26))) == 2 * 26 + 2 - 1
+    merged = waygrid.simulate(spec(26))
+    assert merged.outcome == "error"
+    assert merged.error is not None
+    assert "2 successors" in merged.error.message

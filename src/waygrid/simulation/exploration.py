@@ -33,7 +33,8 @@ FINDING_KINDS = {
     "the router refuses it",
     "join-continuations-repeated": "more than one copy of a join carries continuations: the join gets several "
     "successors",
-    "multiple-successors": "a node has several successors (paths merged by the compiler)",
+    "multiple-successors": "a node has several successors: the router's compiler merged spec nodes of one address "
+    "whose path bits collide (long chains inside a fork), and their routes add up",
     "quorum-unreachable": "the quorum is larger than the fork's branch count: the join fails at the first arrival",
     "stall": "the traversal stops with nothing left to do and neither completes nor fails",
     "runtime-error": "the router's state machine returns an error",
