@@ -8,7 +8,7 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sdkcore.local.cli import dev_command
 
@@ -38,7 +38,7 @@ def load_handlers(reference: str) -> Mapping[str, Any]:
         raise SystemExit(f"waygrid dev: --handlers {reference}: {error}") from None
     if not isinstance(value, Mapping):
         raise SystemExit(f"waygrid dev: --handlers {reference} is a {type(value).__name__}, not a dict of handlers")
-    return value
+    return cast("Mapping[str, Any]", value)  # its keys and values are checked by LocalRouter
 
 
 def main(argv: Sequence[str] | None = None) -> int:

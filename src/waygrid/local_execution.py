@@ -170,6 +170,8 @@ class Executor:
         with self._wake:
             self._closed = True
             self._wake.notify_all()
+        if threading.current_thread() is self._thread:  # a handler closing its router: the loop ends after it
+            return
         self._thread.join(timeout)
         if self._thread.is_alive():
             logger.warning("the executor thread is still in a handler after %s s; leaving it (a daemon)", timeout)
@@ -201,7 +203,12 @@ class Executor:
             logger.warning("traversal %s stopped: %s: %s", run.traversal_id, type(error).__name__, error)
             run.crash = _error(type(error).__name__, str(error))
         following = run.traversal.next_due() if run.crash is None else None
-        if self._save(run) and following is not None:
+        try:
+            saved = self._save(run)
+        except Exception:  # a database failure: this run is lost, the thread goes on
+            logger.exception("traversal %s: its events could not be written; it is dropped", run.traversal_id)
+            saved = False
+        if saved and following is not None:
             self._order += 1
             heapq.heappush(self._due, (following, self._order, run))
         else:
@@ -234,7 +241,8 @@ class Executor:
             raise
         run.saved, run.saved_outcome = len(events), outcome
         if outcome != "running":
-            logger.info("traversal %s: %s", run.traversal_id, outcome)
+            why = "" if error is None else f" ({error['code']}: {error['message']})"
+            logger.info("traversal %s: %s%s", run.traversal_id, outcome, why)
         return True
 
 

@@ -9,6 +9,7 @@ asked (`json_conditions=True`).
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from waygrid_api.models.traversal_spec import (
@@ -23,28 +24,34 @@ from waygrid_api.models.traversal_spec import (
 __all__ = ["evaluate", "resolve_pointer"]
 
 _MISSING = object()
+_INT = re.compile(r"[+-]?[0-9]+")
 
 
 def resolve_pointer(document: Any, pointer: str) -> Any:
     """The value at `pointer` in `document`, or a private sentinel when there is none.
 
-    As the router read pointers: a leading "/" is optional, "" and "/" are the whole document, tokens are object
-    keys or array indices, and `~1`/`~0` stand for "/" and "~"."""
-    text = pointer[1:] if pointer.startswith("/") else pointer
+    As the router read pointers (5cda5e0), not strictly RFC 6901: "" and "/" are the whole document, one leading
+    "/" is dropped, the rest is split as Java's `String.split('/')` splits (trailing empty tokens vanish, so "/a/"
+    is "/a"), `~1`/`~0` stand for "/" and "~", and a token is an object key or else an array index as Scala's
+    `toIntOption` reads it ("01" and "+1" are 1)."""
+    text = "" if pointer == "/" else pointer[1:] if pointer.startswith("/") else pointer
     if text == "":
         return document
+    tokens = text.split("/")
+    while tokens and tokens[-1] == "":
+        tokens.pop()
     value: Any = document
-    for raw in text.split("/"):
+    for raw in tokens:
         token = raw.replace("~1", "/").replace("~0", "~")
         if isinstance(value, dict):
             members = cast("dict[str, Any]", value)
             if token not in members:
                 return _MISSING
             value = members[token]
-        elif isinstance(value, list) and token.isdigit() and (token == "0" or not token.startswith("0")):
+        elif isinstance(value, list) and _INT.fullmatch(token) and -(2**31) <= int(token) < 2**31:
             items = cast("list[Any]", value)  # type: ignore[redundant-cast]  # pyright needs it after isinstance
             index = int(token)
-            if index >= len(items):
+            if not 0 <= index < len(items):
                 return _MISSING
             value = items[index]
         else:
@@ -71,7 +78,10 @@ def _json_equal(left: Any, right: Any) -> bool:
 
 
 def evaluate(condition: Any, output: Any = _MISSING) -> bool:
-    """Whether `condition` holds; `output` is the succeeding node's output (absent: JSON conditions are false)."""
+    """Whether `condition` holds; `output` is the succeeding node's output (None or absent: there is none, and JSON
+    conditions are false)."""
+    if output is None:
+        output = _MISSING
     if isinstance(condition, AlwaysCondition):
         return True
     if isinstance(condition, NotCondition):

@@ -115,6 +115,11 @@ def _parameters(node: Any) -> Any:
     return read.join_parameters(node)
 
 
+def _java_order(item: tuple[str, Any]) -> bytes:
+    """Sort key of a branch name as Java orders strings: by UTF-16 code unit."""
+    return item[0].encode("utf-16-be", "surrogatepass")
+
+
 def _present(value: Any) -> bool:
     return value is not UNSET and value is not None
 
@@ -234,7 +239,7 @@ class _Compiler:
         entries: list[int] = []
         ensure, nodes = self.ensure, self.nodes
         for position, entry in enumerate(spec.entry_points):
-            bits = 1 | (position << 56)
+            bits = (1 | (position << 56)) & _MASK
             path = f"entryPoints[{position}]"
             index = ensure(entry, bits, 0, path)
             stack.append((entry, bits, 0, path, index))
@@ -263,7 +268,7 @@ class _Compiler:
                 values = read.fork_parameters(node)
                 if values:
                     self._report(parameter_problems(values, path))
-                for position, (name, branch) in enumerate(sorted(read.branches(node).items())):
+                for position, (name, branch) in enumerate(sorted(read.branches(node).items(), key=_java_order)):
                     children.append((branch, (bits << 8) | position, branch_step(name), me.on_success))
                     me.branch_names.append(name)
             else:

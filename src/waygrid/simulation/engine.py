@@ -91,8 +91,15 @@ class Call:
 Handler = Callable[[Call], Any]
 
 
+class ScriptedFailureError(Exception):
+    """What the ready-made `fail()` handler raises; a failed event's detail is its text alone."""
+
+
 def describe(error: BaseException) -> str:
+    """A failed event's detail: `Type: text` (a scripted failure: its text)."""
     text = str(error)
+    if isinstance(error, ScriptedFailureError):
+        return text
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 

@@ -100,6 +100,12 @@ class PendingJoin:
         return sorted(self.required - self.completed - self.failed - self.canceled)
 
 
+def _at_ms(delivery: Any) -> int:
+    """A ScheduleAt time in whole ms, rounded up: `Instant.isAfter` compares nanoseconds, and a moment later than
+    `now` by less than a millisecond is still later (on this clock, the next millisecond)."""
+    return int(-(-delivery.time.epoch_nanoseconds // 1_000_000))
+
+
 def _delay_ms(delivery: Any) -> int:
     return int(delivery.delay.nanoseconds // 1_000_000)
 
@@ -179,7 +185,7 @@ class TraversalFsm:
         if isinstance(delivery, ScheduleAfterDelivery):
             return self._schedule_or_dispatch(node, self.now + _delay_ms(delivery))
         if isinstance(delivery, ScheduleAtDelivery):
-            return self._schedule_or_dispatch(node, delivery.time.epoch_nanoseconds // 1_000_000)
+            return self._schedule_or_dispatch(node, _at_ms(delivery))
         self.active.add(node)
         return ("dispatch", node, _NONE)
 
@@ -273,10 +279,8 @@ class TraversalFsm:
     def _dispatch_with_strategy(self, node: int, branch: Branch | None, cancels: tuple[int, ...]) -> tuple[Any, ...]:
         delivery = self.nodes[node].delivery
         if type(delivery) is not ImmediateDelivery:
-            if isinstance(delivery, ScheduleAfterDelivery):
-                at = self.now + _delay_ms(delivery)
-            else:
-                at = delivery.time.epoch_nanoseconds // 1_000_000
+            after = isinstance(delivery, ScheduleAfterDelivery)
+            at = self.now + _delay_ms(delivery) if after else _at_ms(delivery)
             if branch is not None and at > self.now:
                 self.lost[node] = "scheduled"
             return self._schedule_or_dispatch(node, at)

@@ -5,13 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from waygrid.simulation.engine import Call, Handler
+from waygrid.simulation.engine import Call, Handler, ScriptedFailureError
 
 __all__ = ["ScriptedFailureError", "fail", "hang", "sequence", "succeed"]
-
-
-class ScriptedFailureError(Exception):
-    """What a `fail()` handler raises."""
 
 
 def _delay(after: timedelta | None) -> timedelta | None:
@@ -42,7 +38,7 @@ def fail(times: int | None = None, *, after: timedelta | None = None, error: str
         if delay is not None:
             call.sleep(delay)
         if times is None or call.attempt <= times:
-            raise ScriptedFailureError(f"{error} (attempt {call.attempt})")
+            raise ScriptedFailureError(error)
 
     return handler
 
