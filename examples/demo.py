@@ -8,6 +8,7 @@ import contextlib
 import logging
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -27,7 +28,7 @@ def main() -> int:
     logging.getLogger("exospherehost.runtime").setLevel(logging.CRITICAL)
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sdk-demo-")))
-        router = stack.enter_context(LocalRouter(folder / "router.db"))
+        router = stack.enter_context(LocalRouter(folder / "router.db", execute=True, handlers=waygrid_demo.HANDLERS))
         router_server = stack.enter_context(router.serve())
         manager = stack.enter_context(LocalStateManager(folder / "state-manager.db", api_key=API_KEY))
         manager_server = stack.enter_context(manager.serve())
@@ -35,7 +36,18 @@ def main() -> int:
         asyncio.run(waygrid_demo.run(router_server.url))
         print()
         asyncio.run(exosphere_demo.run(manager_server.url, API_KEY))
-        print(f"\ndemo finished: {len(router.traversals())} traversals accepted by the local router")
+        traversals = router.traversals()
+        executions = [router.execution(row["traversal_id"]) or {} for row in traversals]
+        outcomes = Counter(str(execution.get("outcome")) for execution in executions)
+        ran = ", ".join(f"{outcome}: {count}" for outcome, count in sorted(outcomes.items()))
+        print(f"\ndemo finished: {len(traversals)} traversals accepted by the local router ({ran})")
+        for execution in executions:
+            if execution.get("outcome") == "error":
+                error = execution["error"]
+                print(
+                    f"  {execution['traversalId']} ended in the router's {error['code']} at {error['path']}: "
+                    f"{error['message']}"
+                )
     return 0
 
 

@@ -1,14 +1,21 @@
 """The Waygrid SDK document, end to end: build each documented spec, validate it, submit it and print the
-traversal ids; then one spec the router rejects, with the errors you get.
+traversal ids; then one spec the router rejects, with the errors you get; then, on a local router that executes
+traversals, a node failing twice and retried, with the timeline the router's `GET /v1/traversals/{id}` gives.
 
     python examples/waygrid_demo.py http://127.0.0.1:8080     # against `waygrid dev`
+    waygrid dev --handlers examples.waygrid_demo:HANDLERS      # (from the repository) a router that executes
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any, cast
+
+import httpx
 
 from waygrid import (
     Condition,
@@ -22,8 +29,21 @@ from waygrid import (
     SpecValidationError,
     WaygridClient,
 )
+from waygrid.simulation import Call, Event, Outcome, SimulationError, SimulationResult
 
 API_KEY = "demo-key"  # the local router reads no key, as the real one today
+FLAKY = "waygrid://processor/flaky-enrichment"
+
+
+def flaky_enrichment(call: Call) -> dict[str, Any]:
+    """A service still starting up: its first two calls fail, the third succeeds."""
+    if call.attempt <= 2:
+        raise ConnectionError(f"enrichment service not ready (attempt {call.attempt})")
+    return {"enriched": True}
+
+
+HANDLERS = {FLAKY: flaky_enrichment}
+"""The handlers a local router that executes calls (`LocalRouter(execute=True, handlers=HANDLERS)`)."""
 
 
 def documented_specs() -> dict[str, Spec]:
@@ -131,6 +151,59 @@ def error_handling_workflow() -> Spec:
     return Spec.single(workflow, RepeatPolicy.NO_REPEAT)
 
 
+def retried_spec() -> Spec:
+    """A node retried twice (200 ms apart) before it succeeds, then a delivery."""
+    return Spec.single(
+        Node.standard(FLAKY)
+        .label("Flaky Enrichment")
+        .with_retry(RetryPolicy.linear(timedelta(milliseconds=200), max_retries=3))
+        .on_success(Node.standard("waygrid://destination/webhook").label("Deliver Result")),
+        RepeatPolicy.NO_REPEAT,
+    )
+
+
+def _ms(stamp: str) -> int:
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return round(moment.timestamp() * 1000)
+
+
+def timeline(document: dict[str, Any]) -> str:
+    """The local router's `GET /v1/traversals/{id}` answer as the simulator's timeline table."""
+    events = []
+    for item in document["events"]:
+        node = None
+        if "address" in item:
+            node = SimpleNamespace(address=item["address"], label=item.get("label"), path=item.get("path"))
+        due = _ms(item["due"]) if "due" in item else None
+        events.append(Event(_ms(item["at"]), item["kind"], node, item.get("attempt"), due, item.get("detail"),
+                            run=item.get("run", 1)))  # fmt: skip
+    error = document.get("error")
+    failure = None
+    if error is not None:
+        failure = SimulationError(error["code"], error["message"], SimpleNamespace(**error) if error["path"] else None)
+    outcome = cast(Outcome, document["outcome"])
+    return SimulationResult(outcome, events, failure, _ms(document["startedAt"]), [outcome]).timeline()
+
+
+async def execution(base_url: str, traversal_id: str, timeout: float = 10.0) -> dict[str, Any] | None:
+    """Poll the local router's extension route until the traversal is no longer running; None when the router
+    does not execute traversals (or has no such route, as the real one)."""
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        while True:
+            answer = await http.get(f"/v1/traversals/{traversal_id}")
+            if answer.status_code != 200:
+                return None
+            document: dict[str, Any] = answer.json()
+            if document["outcome"] == "not-executed":
+                return None
+            if document["outcome"] != "running":
+                return document
+            if time.monotonic() > deadline:
+                raise SystemExit(f"traversal {traversal_id} still running after {timeout} s")
+            await asyncio.sleep(0.05)
+
+
 async def run(base_url: str) -> None:
     async with WaygridClient(base_url=base_url, api_key=API_KEY) as client:
         info = await client.service_info()
@@ -154,6 +227,16 @@ async def run(base_url: str) -> None:
             print(
                 f"  submit(validate=False) -> {type(error).__name__} (HTTP {error.status_code}): {error.server_message}"
             )
+
+        print("\nA node that fails twice, retried every 200 ms, run by the local router:")
+        submitted = await client.submit(retried_spec())
+        document = await execution(base_url, submitted.traversal_id)
+        if document is None:
+            print("  this router does not execute traversals (start it with `waygrid dev --execute`)")
+            return
+        print("  " + timeline(document).replace("\n", "\n  "))
+        if document["outcome"] != "completed":
+            raise SystemExit(f"expected the retried traversal to complete, got {document['outcome']}")
 
 
 if __name__ == "__main__":
