@@ -21,7 +21,6 @@ import secrets
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -29,6 +28,7 @@ import msgspec
 from sdkcore.local.database import MEMORY, Database
 from sdkcore.local.http import AsyncInProcessTransport, InProcessTransport, Request, Response, Server
 from waygrid.client import SyncWaygridClient, WaygridClient
+from waygrid.local_defaults import DEFAULT_DATABASE
 from waygrid.local_execution import SCHEMA as EXECUTION_SCHEMA
 from waygrid.local_execution import Executor, check_handlers, execution_document
 from waygrid.simulation import Handler
@@ -38,7 +38,6 @@ from waygrid_api.models.traversal_spec import Spec
 
 __all__ = ["DEFAULT_DATABASE", "MEMORY", "LocalRouter", "new_ulid"]
 
-DEFAULT_DATABASE = Path(".waygrid") / "router.db"
 IN_PROCESS_URL = "http://waygrid.in-process"
 
 _SCHEMA = """

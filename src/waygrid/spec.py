@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal, overload
 
 import msgspec
 
@@ -16,6 +16,7 @@ from waygrid_api.models.traversal_spec import Spec as SpecStruct
 
 _REPEAT_TYPES = (NoRepeat, RepeatIndefinitely, RepeatTimes, RepeatUntil)
 _NO_REPEAT = NoRepeat()
+_SUMMARY_MAX = 2000
 
 __all__ = ["Spec"]
 
@@ -90,6 +91,46 @@ class Spec(SpecStruct, frozen=True, kw_only=True):
             raise ValueError(f"not a valid traversal spec: {error}") from None
         except msgspec.DecodeError as error:
             raise ValueError(f"not valid JSON: {error}") from None
+
+    def to_mermaid(self) -> str:
+        """The spec's picture as a Mermaid flowchart (see `waygrid.rendering`); it does not validate."""
+        from waygrid.rendering import to_mermaid
+
+        return to_mermaid(self)
+
+    def to_dot(self) -> str:
+        """The spec's picture as Graphviz DOT (see `waygrid.rendering`); it does not validate."""
+        from waygrid.rendering import to_dot
+
+        return to_dot(self)
+
+    @overload
+    def render(self, fmt: Literal["mermaid", "dot"]) -> str: ...
+    @overload
+    def render(self, fmt: Literal["svg", "png"] = ...) -> bytes: ...
+    @overload
+    def render(self, fmt: str) -> str | bytes: ...
+    def render(self, fmt: str = "svg") -> str | bytes:
+        """The spec's picture: `mermaid` or `dot` text, or `svg` or `png` bytes drawn by Graphviz (which must be
+        installed: `sdkcore.graphviz.GraphvizNotFoundError` says how)."""
+        from waygrid.rendering import render
+
+        return render(self, fmt)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """What a notebook shows: the picture as SVG when Graphviz is installed, else as Mermaid markdown."""
+        from sdkcore.graphviz import mimebundle
+        from waygrid.rendering import to_dot, to_mermaid
+
+        return mimebundle(to_dot(self), to_mermaid(self), self._text_summary())
+
+    def _text_summary(self) -> str:
+        text = self.to_json()
+        if len(text) <= _SUMMARY_MAX:
+            return text
+        addresses = {entry.address for entry in self.entry_points}
+        return (f"Spec with {len(self.entry_points)} entry point(s) ({', '.join(sorted(addresses))}), "
+                f"{len(text)} bytes of JSON: {text[:_SUMMARY_MAX]}…")  # fmt: skip
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SpecStruct) and codec.encode(self) == codec.encode(other)

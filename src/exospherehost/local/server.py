@@ -18,7 +18,6 @@ import threading
 import time
 import uuid
 from collections.abc import Collection
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -36,6 +35,7 @@ from exospherehost.local.ids import new_object_id
 from exospherehost.local.schema import SCHEMA, upgrade
 from exospherehost.local.verify import verify
 from exospherehost.local.wire import RejectedError, decode, detail, now_ms, now_naive, unprocessable
+from exospherehost.local_defaults import DEFAULT_API_KEY, DEFAULT_DATABASE
 from exospherehost.models import CronTrigger, GraphNodeModel, ModelValidationError, RetryPolicyModel, StoreConfigModel
 from exospherehost.statemanager import StateManager, SyncStateManager
 from exospherehost.validation import substitute, valid_cron, validate_graph
@@ -44,8 +44,6 @@ from sdkcore.local.http import AsyncInProcessTransport, InProcessTransport, Requ
 
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_DATABASE", "LocalStateManager"]
 
-DEFAULT_DATABASE = Path(".exosphere") / "state-manager.db"
-DEFAULT_API_KEY = "exo-local-key"
 IN_PROCESS_URL = "http://exosphere.in-process"
 REQUEST_ID = "x-exosphere-request-id"
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from sdkcore.local.database import MEMORY
-from sdkcore.local.http import Server
+if TYPE_CHECKING:
+    from sdkcore.local.http import Server
 
-__all__ = ["LocalService", "dev_command"]
+__all__ = ["LocalService", "dev_arguments", "dev_description", "run_dev"]
 
 
 class LocalService(Protocol):
@@ -22,21 +22,8 @@ class LocalService(Protocol):
     def close(self) -> None: ...
 
 
-def dev_command(
-    program: str,
-    title: str,
-    default_port: int,
-    default_database: Path,
-    build: Callable[[argparse.Namespace], LocalService],
-    add_options: Callable[[argparse.ArgumentParser], None] = lambda parser: None,
-    argv: Sequence[str] | None = None,
-) -> int:
-    """Parse `<program> dev [options]`, build the service, serve it until Ctrl-C. Returns the exit status."""
-    parser = argparse.ArgumentParser(prog=program, description=f"{title}: local development tools.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
-    description = (f"Run a {title} on this machine in the foreground (Ctrl-C stops it). Data is kept in a SQLite "
-                   "file, so it survives restarts, unless --in-memory is given.")  # fmt: skip
-    dev = commands.add_parser("dev", help=f"run a {title} on this machine", description=description)
+def dev_arguments(dev: argparse.ArgumentParser, default_port: int, default_database: Path) -> None:
+    """The options of `<program> dev`: where to listen and where to keep the data."""
     dev.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     dev.add_argument(
         "--port", type=int, default=default_port, help=f"port (default: {default_port}; 0 picks a free one)"
@@ -46,10 +33,21 @@ def dev_command(
                          help=f"SQLite file, created if missing (default: {default_database})")  # fmt: skip
     storage.add_argument("--in-memory", action="store_true", help="keep nothing: an in-memory database")
     dev.add_argument("--quiet", action="store_true", help="do not log each request")
-    add_options(dev)
-    options = parser.parse_args(argv)
+
+
+def dev_description(title: str) -> str:
+    return (f"Run a {title} on this machine in the foreground (Ctrl-C stops it). Data is kept in a SQLite "
+            "file, so it survives restarts, unless --in-memory is given.")  # fmt: skip
+
+
+def run_dev(program: str, title: str, options: argparse.Namespace,
+            build: Callable[[argparse.Namespace], LocalService]) -> int:  # fmt: skip
+    """Build the service from the parsed `dev` options and serve it until Ctrl-C. Returns the exit status."""
+    from sdkcore.local.database import MEMORY
+
     if not 0 <= options.port <= 65535:
-        parser.error(f"--port must be between 0 and 65535, got {options.port}")
+        print(f"{program} dev: --port must be between 0 and 65535, got {options.port}", file=sys.stderr)
+        return 2
     options.database = MEMORY if options.in_memory else options.database
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     service = build(options)

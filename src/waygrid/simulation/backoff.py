@@ -69,7 +69,7 @@ def _times(base_ns: int, factor: int) -> int:
 
 def _millis(nanoseconds: int) -> int:
     """`FiniteDuration.toMillis`: truncation toward zero."""
-    return int(nanoseconds / _NS_PER_MS) if nanoseconds < 0 else nanoseconds // _NS_PER_MS
+    return -(-nanoseconds // _NS_PER_MS) if nanoseconds < 0 else nanoseconds // _NS_PER_MS
 
 
 def jitter(millis: int, p: float) -> int:
@@ -90,10 +90,14 @@ def _power(base: float, exponent: float) -> int:
 
 
 def _fibonacci(n: int) -> int:
-    a, b = 0, 1
-    for _ in range(n):
-        a, b = b, _int32(a + b)
-    return a
+    """F(n) as the router's Int loop computes it (wrapping at 32 bits), by fast doubling modulo 2^32."""
+    mask = 0xFFFFFFFF
+    a, b = 0, 1  # F(k), F(k+1) for k = the bits of n read so far
+    for bit in bin(max(n, 0))[2:]:
+        a, b = (a * (2 * b - a)) & mask, (a * a + b * b) & mask
+        if bit == "1":
+            a, b = b, (a + b) & mask
+    return _int32(a)
 
 
 def _uniform(low_ms: int, high_ms: int, rng: random.Random) -> int:

@@ -19,7 +19,16 @@ from msgspec import UNSET
 from waygrid import _fields as read
 from waygrid.validation import Problem, SpecValidationError, branch_step, condition_problems, parameter_problems
 from waygrid_api.duration import Duration
-from waygrid_api.models.traversal_spec import ConditionalEdge, ForkNode, JoinNode, Spec, StandardNode
+from waygrid_api.models.traversal_spec import (
+    AndCondition,
+    ConditionalEdge,
+    ForkNode,
+    JoinNode,
+    NotCondition,
+    OrCondition,
+    Spec,
+    StandardNode,
+)
 
 __all__ = ["FORK", "JOIN", "ROUTER_RULES", "STANDARD", "Dag", "DagNode", "compile_spec"]
 
@@ -27,6 +36,7 @@ STANDARD, FORK, JOIN = 0, 1, 2
 KIND_NAMES = ("standard", "fork", "join")
 _MASK = (1 << 64) - 1
 MAX_DEPTH = 128
+MAX_CONDITION_DEPTH = 256
 
 # The rules of `Spec.validate()` the router enforces when it decodes a spec. The compiler's own checks (depth,
 # fork/join pairing, branch count) run on the DAG below, as the router runs them; the other rules of
@@ -141,7 +151,8 @@ def compile_spec(spec: Spec, *, json_conditions: bool = False, check: bool = Tru
     """The DAG the router compiles `spec` to. Raises SpecValidationError for a spec the router refuses.
 
     `json_conditions` accepts JsonExists/JsonEquals conditions (the documented ones the router build refuses).
-    Specs are immutable, so the last few checked DAGs are kept (with their spec, which keeps its id unique)."""
+    Specs are immutable, so the last few checked DAGs are kept (with their spec, which keeps its id unique): the
+    DAG returned is shared, and must not be changed."""
     if not isinstance(spec, Spec):
         raise TypeError(f"spec must be a waygrid Spec, got {type(spec).__name__}")
     key = (id(spec), json_conditions)
@@ -195,7 +206,54 @@ def structure_problems(dag: Dag) -> list[Problem]:
         if len(fork.on_success) < 2:
             problems.append(Problem(fork.path, "fork-branches", "Invalid DAG structure: ForkWithInsufficientBranches: "
                                     f"{len(fork.on_success)} branch edge(s), at least 2 needed"))  # fmt: skip
+    cycle = _cycle(dag)
+    if cycle is not None:
+        problems.append(Problem(dag.nodes[cycle[0]].path, "cycle", "Invalid DAG structure: CycleDetected: "
+                                + " -> ".join(dag.nodes[index].path for index in cycle)))  # fmt: skip
     return problems
+
+
+def successors(node: DagNode) -> list[int]:
+    """Every target of the node's edges."""
+    return [*node.on_failure, *node.on_success, *(target for _, target in node.conditional), *node.on_timeout]
+
+
+def _cycle(dag: Dag) -> list[int] | None:
+    """A cycle of the DAG's edges (the nodes on it, first node repeated last), or None. The compiler can close one:
+    a fork or join reused inside its own branches, or path bits shifted back to an ancestor's."""
+    state = [0] * len(dag.nodes)  # 0 unvisited, 1 on the current path, 2 done
+    for root in range(len(dag.nodes)):
+        if state[root]:
+            continue
+        path = [root]
+        stack = [iter(successors(dag.nodes[root]))]
+        state[root] = 1
+        while stack:
+            following = next(stack[-1], None)
+            if following is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state[following] == 1:
+                return [*path[path.index(following) :], following]
+            elif state[following] == 0:
+                state[following] = 1
+                path.append(following)
+                stack.append(iter(successors(dag.nodes[following])))
+    return None
+
+
+def _depth(condition: Any) -> int:
+    """How deep a condition nests (Not, And and Or contain others), without recursion."""
+    deepest, pending = 0, [(condition, 1)]
+    while pending:
+        current, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_CONDITION_DEPTH:
+            break
+        parts = ([current.cond] if isinstance(current, NotCondition) else current.all if isinstance(
+            current, AndCondition) else current.any if isinstance(current, OrCondition) else [])  # fmt: skip
+        pending.extend((part, depth + 1) for part in parts)
+    return deepest
 
 
 class _Compiler:
@@ -261,7 +319,12 @@ class _Compiler:
                 routes = read.on_conditions(node)
                 for position, edge in enumerate(routes if _present(routes) else ()):
                     assert isinstance(edge, ConditionalEdge)
-                    self._report(condition_problems(edge.condition, f"{path}.onConditions[{position}].condition"))
+                    where = f"{path}.onConditions[{position}].condition"
+                    if _depth(edge.condition) > MAX_CONDITION_DEPTH:
+                        self.problems.append(Problem(where, "condition-depth", "the simulator evaluates conditions "
+                                                     f"nested at most {MAX_CONDITION_DEPTH} deep"))  # fmt: skip
+                    else:
+                        self._report(condition_problems(edge.condition, where))
                     step = f".onConditions[{position}].to"
                     children.append((edge.to, (bits << 8) | (64 + position), step, edge.condition))
             elif me.kind == FORK:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from waygrid.simulation.conditions import NO_OUTPUT, evaluate
 from waygrid.simulation.dag import Dag, DagNode
 from waygrid.simulation.fsm import FsmError, TraversalFsm
@@ -21,6 +23,8 @@ from waygrid.simulation.result import Event, Outcome, SimulationError, to_dateti
 __all__ = ["Call", "Handler", "SimulationLimitError", "Traversal"]
 
 _SUCCESS, _FAILURE, _RESUME, _JOIN_TIMEOUT = range(4)
+MAX_MS = 253_402_300_799_999
+"""The last millisecond a Python datetime holds (9999-12-31T23:59:59.999Z): the virtual clock stops there."""
 
 
 class SimulationLimitError(RuntimeError):
@@ -33,10 +37,10 @@ class Call:
     delivers none), and `run` (from 1). `sleep(delay)` makes the reply come that much later; `hang()` means no
     reply ever comes."""
 
-    __slots__ = ("_hung", "attempt", "delay_ms", "node", "run", "started_ms")
+    __slots__ = ("_hung", "_node", "attempt", "delay_ms", "run", "started_ms")
 
     def __init__(self, node: DagNode, attempt: int, started_ms: int, run: int) -> None:
-        self.node = node
+        self._node = node
         self.attempt = attempt
         self.started_ms = started_ms
         self.run = run
@@ -45,19 +49,24 @@ class Call:
 
     @property
     def address(self) -> str:
-        return self.node.address
+        return self._node.address
 
     @property
     def path(self) -> str:
-        return self.node.path
+        return self._node.path
 
     @property
     def label(self) -> str | None:
-        return self.node.label
+        return self._node.label
 
     @property
     def parameters(self) -> dict[str, Any]:
-        return self.node.parameters
+        return self._node.parameters
+
+    @property
+    def node_index(self) -> int:
+        """The DAG node's index (see `compile_spec`)."""
+        return self._node.index
 
     @property
     def at(self) -> datetime:
@@ -65,8 +74,8 @@ class Call:
 
     @property
     def now(self) -> datetime:
-        """The call's start plus what it has slept so far."""
-        return to_datetime(self.started_ms + self.delay_ms)
+        """The call's start plus what it has slept so far (at most the latest moment a datetime holds)."""
+        return to_datetime(min(self.started_ms + self.delay_ms, MAX_MS))
 
     @property
     def hung(self) -> bool:
@@ -97,7 +106,10 @@ class ScriptedFailureError(Exception):
 
 def describe(error: BaseException) -> str:
     """A failed event's detail: `Type: text` (a scripted failure: its text)."""
-    text = str(error)
+    try:
+        text = str(error)
+    except Exception:  # an exception whose __str__ fails still fails the node
+        text = "(its message could not be read)"
     if isinstance(error, ScriptedFailureError):
         return text
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
@@ -117,6 +129,7 @@ class Traversal:
         self.fsm.now = start_ms
         self.start_ms = start_ms
         self.report_to_join = branch_failures == "join"
+        self.json_outputs = json_conditions
         self.keep_join_timers = join_timers == "keep"
         self.run = run
         self.max_steps = max_steps
@@ -190,6 +203,10 @@ class Traversal:
             raise SimulationLimitError(f"the simulation processed {self.max_steps} signals without ending; raise "
                                        "max_steps if the spec really needs more")  # fmt: skip
         fsm = self.fsm
+        if at > MAX_MS:
+            self._error(FsmError("ClockOverflow", node, "the virtual clock would pass 9999-12-31T23:59:59.999Z, the "
+                                 "latest moment the simulator can show"))  # fmt: skip
+            return
         fsm.now = at
         try:
             if kind == _SUCCESS:
@@ -199,7 +216,7 @@ class Traversal:
             elif kind == _FAILURE:
                 self.events.append(Event(at, "failed", self.nodes[node], fsm.retries.get(node, 0) + 1, None,
                                          payload, None, self.run))  # fmt: skip
-                effect = self._failure(node)
+                effect = self._failure(node, tag)
             elif kind == _RESUME:
                 effect = fsm.resume(node)
             else:
@@ -212,20 +229,38 @@ class Traversal:
 
     # -- effects -------------------------------------------------------------------------------------------------
 
-    def _failure(self, node: int) -> tuple[Any, ...]:
-        fsm = self.fsm
-        branch = fsm.node_to_branch.get(node) if self.report_to_join else None
-        effect = fsm.node_failure(node)
-        if effect[0] == "fail" and branch is not None and branch in fsm.branches:
-            return fsm.branch_failed(branch)
+    def _failure(self, node: int, branch: int | None) -> tuple[Any, ...]:
+        """NodeFailure; with failures reported to the join, a `Fail` of a node dispatched in a branch becomes the
+        executor's BranchComplete(Failure) for that branch (a branch its join already removed: BranchNotFound)."""
+        effect = self.fsm.node_failure(node)
+        if effect[0] == "fail" and self.report_to_join and branch is not None:
+            return self.fsm.branch_failed(branch, node)
         return effect
 
     def _push(self, at: int, kind: int, node: int, tag: int | None, payload: Any) -> None:
+        """Queue a signal due at `at`; one due now or earlier (a retry the router scheduled in the past) is due now:
+        the clock never runs backwards."""
         if at <= self.fsm.now:
-            self.ready.append((at, kind, node, tag, payload))
+            self.ready.append((self.fsm.now, kind, node, tag, payload))
             return
         self.sequence += 1
         heapq.heappush(self.queue, (at, self.sequence, kind, node, tag, payload))
+
+    def _cancel(self, branches: tuple[int, ...]) -> None:
+        """Drop the replies of the cancelled branches and of every branch of a fork nested inside one of them."""
+        canceled = self.canceled
+        canceled.update(branches)
+        fsm = self.fsm
+        for branch in fsm.branches.values():
+            seen: set[int] = set()
+            current: int | None = branch.id
+            while current is not None and current not in canceled and current not in seen:
+                seen.add(current)
+                owner = fsm.branches.get(current)
+                scope = None if owner is None else fsm.scopes.get(owner.fork_id)
+                current = None if scope is None else scope.parent_branch
+            if current is not None and current in canceled:
+                canceled.update(seen)
 
     def _error(self, error: FsmError) -> None:
         self._notes()
@@ -242,7 +277,7 @@ class Traversal:
         now = self.fsm.now
         if kind == "dispatch":
             if effect[2]:
-                self.canceled.update(effect[2])
+                self._cancel(effect[2])
             self._dispatch(effect[1])
         elif kind == "dispatch_many":
             for node, _ in effect[1]:
@@ -250,7 +285,10 @@ class Traversal:
             if effect[2] is not None and effect[3] is not None:
                 self.sequence += 1
                 self.timers[effect[3]] = self.sequence
-                heapq.heappush(self.queue, (effect[2], self.sequence, _JOIN_TIMEOUT, effect[3], None, self.sequence))
+                self._push(effect[2], _JOIN_TIMEOUT, effect[3], None, self.sequence)
+        elif kind in ("retry", "schedule") and effect[1] > MAX_MS:
+            self._error(FsmError("ClockOverflow", effect[-1], "the node is due after 9999-12-31T23:59:59.999Z, the "
+                                 "latest moment the simulator can show"))  # fmt: skip
         elif kind == "retry":
             at, attempt, node = effect[1], effect[2], effect[3]
             self.events.append(Event(now, "retry_scheduled", self.nodes[node], attempt + 1, at, None, None, self.run))
@@ -287,8 +325,15 @@ class Traversal:
             if not call.hung:
                 self._push(now + call.delay_ms, _FAILURE, node, tag, describe(error))
             return
-        if not call.hung:
-            self._push(now + call.delay_ms, _SUCCESS, node, tag, output)
+        if call.hung:
+            return
+        if self.json_outputs and output is not None:
+            try:  # the conditions read JSON: a handler's output is taken as the JSON it encodes to
+                output = msgspec.json.decode(msgspec.json.encode(output))
+            except (TypeError, ValueError, OverflowError, msgspec.EncodeError) as error:
+                self._push(now + call.delay_ms, _FAILURE, node, tag, f"the handler's output is not JSON: {error}")
+                return
+        self._push(now + call.delay_ms, _SUCCESS, node, tag, output)
 
     def _notes(self) -> None:
         nodes, events, run, now = self.nodes, self.events, self.run, self.fsm.now

@@ -12,9 +12,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from waygrid.simulation.dag import FORK, JOIN, Dag, DagNode, compile_spec
-from waygrid.simulation.engine import Call, Handler, Traversal
+from waygrid.simulation.engine import Call, Handler, SimulationLimitError, Traversal
 from waygrid.simulation.fsm import FsmError
 from waygrid.simulation.handlers import ScriptedFailureError
+from waygrid.simulation.options import BRANCH_FAILURES, BranchFailures, choice, entry_node, flag, positive
 from waygrid_api.models.traversal_spec import QuorumJoin, Spec
 
 __all__ = ["FINDING_KINDS", "Exploration", "Finding", "explore"]
@@ -37,6 +38,7 @@ FINDING_KINDS = {
     "whose path bits collide (long chains inside a fork), and their routes add up",
     "quorum-unreachable": "the quorum is larger than the fork's branch count: the join fails at the first arrival",
     "stall": "the traversal stops with nothing left to do and neither completes nor fails",
+    "limit": "the run did not end within the exploration's max_steps (a very large maxRetries, for instance)",
     "runtime-error": "the router's state machine returns an error",
 }
 
@@ -92,46 +94,69 @@ class _EveryAddress(Mapping[str, Handler]):
 
 
 class _Decider:
+    """Decides each node at its first dispatch: as `fixed` says, else success (a choice to try as failure later).
+    `decisions` lists every decision in the order made; `new` the positions in it of the choices made here."""
+
     def __init__(self, fixed: dict[int, bool]) -> None:
         self.fixed = fixed
+        self.decisions: list[tuple[int, bool]] = []
         self.new: list[int] = []
 
     def __call__(self, call: Call) -> None:
-        index = call.node.index
+        index = call.node_index
         fails = self.fixed.get(index)
         if fails is None:
             self.fixed[index] = fails = False
-            self.new.append(index)
+            self.new.append(len(self.decisions))
+            self.decisions.append((index, False))
+        elif call.attempt == 1:
+            self.decisions.append((index, fails))
         if fails:
             raise ScriptedFailureError("explored failure")
 
 
-def explore(spec: Spec, *, max_runs: int = 256, entry: int | None = None, branch_failures: str = "traversal",
-            json_conditions: bool = False) -> Exploration:  # fmt: skip
-    """Simulate the spec under every success/failure combination of its nodes, at most `max_runs` runs, from
-    each entry point (or only `entry`), and return what the router would get wrong at run time."""
-    if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
-        raise ValueError(f"max_runs must be a positive int, got {max_runs!r}")
+def explore(spec: Spec, *, max_runs: int = 256, entry: int | None = None, branch_failures: BranchFailures = "traversal",
+            json_conditions: bool = False, max_steps: int = 100_000) -> Exploration:  # fmt: skip
+    """Simulate the spec under every success/failure combination of its nodes, at most `max_runs` runs of at most
+    `max_steps` signals each, from each entry point (or only `entry`), and return what the router would get wrong
+    at run time. A run that reaches `max_steps` is reported as a `limit` finding."""
+    positive(max_runs, "max_runs")
+    positive(max_steps, "max_steps")
+    choice(branch_failures, "branch_failures", BRANCH_FAILURES)
+    flag(json_conditions, "json_conditions")
     dag = compile_spec(spec, json_conditions=json_conditions)
-    entries = dag.entry_points if entry is None else [dag.entry_points[entry]]
+    begin = entry_node(dag, entry)
+    entries = dag.entry_points if begin is None else [begin]
     findings: dict[tuple[str, str], Finding] = {}
     runs = 0
-    pending: list[tuple[int, dict[int, bool]]] = [(node, {}) for node in reversed(entries)]
+    # A pending run: its entry, and the decisions of an earlier run (shared, not copied) up to a position, where
+    # the choice of success is turned into failure.
+    pending: list[tuple[int, tuple[tuple[int, bool], ...], int]] = [(node, (), -1) for node in reversed(entries)]
     while pending and runs < max_runs:
-        start, fixed = pending.pop()
-        decider = _Decider(dict(fixed))
+        start, decisions, flip = pending.pop()
+        fixed = dict(decisions[:flip]) if flip >= 0 else {}
+        if flip >= 0:
+            fixed[decisions[flip][0]] = True
+        decider = _Decider(fixed)
         traversal = Traversal(dag, _EveryAddress(decider), start_ms=0, seed=0, branch_failures=branch_failures,
-                              json_conditions=json_conditions, max_steps=100_000)  # fmt: skip
+                              json_conditions=json_conditions, max_steps=max_steps)  # fmt: skip
         traversal.begin(start)
-        traversal.run_to_end()
+        failing: tuple[str, ...] = ()
+        try:
+            traversal.run_to_end()
+        except SimulationLimitError:
+            failing = tuple(dag.nodes[index].path for index, fails in decider.fixed.items() if fails)
+            last = next((event.node for event in reversed(traversal.events) if event.node is not None), None)
+            if last is not None:
+                finding = _finding("limit", last, failing, f"{max_steps} signals")
+                findings.setdefault((finding.kind, finding.path), finding)
+        else:
+            failing = tuple(dag.nodes[index].path for index, fails in decider.fixed.items() if fails)
+            for finding in _findings(dag, traversal, failing):
+                findings.setdefault((finding.kind, finding.path), finding)
         runs += 1
-        failing = tuple(dag.nodes[index].path for index, fails in decider.fixed.items() if fails)
-        for finding in _findings(dag, traversal, failing):
-            findings.setdefault((finding.kind, finding.path), finding)
-        for position in reversed(range(len(decider.new))):
-            flipped = {index: decider.fixed[index] for index in decider.fixed if index not in decider.new[position:]}
-            flipped[decider.new[position]] = True
-            pending.append((start, flipped))
+        made = tuple(decider.decisions)
+        pending.extend((start, made, position) for position in reversed(decider.new))
     return Exploration(tuple(findings.values()), runs, not pending)
 
 

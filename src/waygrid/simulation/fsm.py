@@ -250,11 +250,11 @@ class TraversalFsm:
             return ("dispatch", target, _NONE)
         return ("fail", join)
 
-    def branch_failed(self, branch_id: int) -> tuple[Any, ...]:
+    def branch_failed(self, branch_id: int, node: int | None = None) -> tuple[Any, ...]:
         """BranchComplete(branch, Failure), as an executor reporting branch failures to the join sends it."""
         branch = self.branches.get(branch_id)
         if branch is None:
-            raise FsmError("BranchNotFound", None, f"branch {branch_id} is not known")
+            raise FsmError("BranchNotFound", node, "a branch failure reported for a branch its join already removed")
         if branch.status in (PENDING, RUNNING):
             self._end_branch(branch, FAILED)
             self.notes.append(("branch_failed", branch.node, branch))
@@ -281,7 +281,7 @@ class TraversalFsm:
         if type(delivery) is not ImmediateDelivery:
             after = isinstance(delivery, ScheduleAfterDelivery)
             at = self.now + _delay_ms(delivery) if after else _at_ms(delivery)
-            if branch is not None and at > self.now:
+            if branch is not None:  # even when due at once: the router dispatches it without its branch
                 self.lost[node] = "scheduled"
             return self._schedule_or_dispatch(node, at)
         self.active.add(node)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 __all__ = ["EVENT_KINDS", "Event", "Outcome", "SimulationError", "SimulationResult"]
 
@@ -187,6 +187,32 @@ class SimulationResult:
         if self.error is not None:
             summary += f" ({self.error})"
         return "\n".join(line.rstrip() for line in lines) + "\n" + summary
+
+    def to_mermaid(self) -> str:
+        """The timeline picture as a Mermaid gantt chart (see `waygrid.simulation.picture`)."""
+        from waygrid.simulation.picture import timeline_mermaid
+
+        return timeline_mermaid(self)
+
+    @overload
+    def render(self, fmt: Literal["mermaid", "dot"]) -> str: ...
+    @overload
+    def render(self, fmt: Literal["svg", "png"] = ...) -> bytes: ...
+    @overload
+    def render(self, fmt: str) -> str | bytes: ...
+    def render(self, fmt: str = "svg") -> str | bytes:
+        """The timeline picture: `mermaid` or `dot` text, or `svg` or `png` bytes drawn by Graphviz's `neato`
+        (which must be installed: `sdkcore.graphviz.GraphvizNotFoundError` says how)."""
+        from waygrid.simulation.picture import render_timeline
+
+        return render_timeline(self, fmt)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """What a notebook shows: the timeline picture as SVG when Graphviz is installed, else as Mermaid markdown."""
+        from sdkcore.graphviz import mimebundle
+        from waygrid.simulation.picture import timeline_dot, timeline_mermaid
+
+        return mimebundle(timeline_dot(self), timeline_mermaid(self), self.timeline(), program="neato")
 
     def __str__(self) -> str:
         return self.timeline()

@@ -5,6 +5,7 @@ traversal."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from waygrid_api.models.traversal_spec import NoRepeat, RepeatIndefinitely, RepeatTimes, RepeatUntil
@@ -12,20 +13,24 @@ from waygrid_api.models.traversal_spec import NoRepeat, RepeatIndefinitely, Repe
 __all__ = ["planned_starts"]
 
 
-def planned_starts(policy: Any, first_ms: int, runs: int) -> list[int]:
-    """The start (ms) of each run, at most `runs` of them."""
+def planned_starts(policy: Any, first_ms: int, runs: int) -> Iterator[int]:
+    """The start (ms) of each run, at most `runs` of them, one at a time."""
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
         raise ValueError(f"runs must be a positive int, got {runs!r}")
-    if isinstance(policy, NoRepeat) or runs == 1:
-        return [first_ms]
-    every = policy.every.nanoseconds // 1_000_000
-    count = runs
-    if isinstance(policy, RepeatTimes):
-        count = min(runs, policy.time)
-    starts = [first_ms + index * every for index in range(count)]
-    if isinstance(policy, RepeatUntil):
-        until = policy.until.epoch_nanoseconds // 1_000_000
-        starts = [start for start in starts if start <= until] or [first_ms]
-    elif not isinstance(policy, (RepeatIndefinitely, RepeatTimes)):
+    if not isinstance(policy, (NoRepeat, RepeatIndefinitely, RepeatTimes, RepeatUntil)):
         raise TypeError(f"not a repeat policy: {policy!r}")
-    return starts
+    return _starts(policy, first_ms, runs)
+
+
+def _starts(policy: Any, first_ms: int, runs: int) -> Iterator[int]:
+    yield first_ms
+    if isinstance(policy, NoRepeat):
+        return
+    every = policy.every.nanoseconds // 1_000_000
+    count = min(runs, policy.time) if isinstance(policy, RepeatTimes) else runs
+    until = policy.until.epoch_nanoseconds // 1_000_000 if isinstance(policy, RepeatUntil) else None
+    for index in range(1, count):
+        start = first_ms + index * every
+        if until is not None and start > until:
+            return
+        yield start
