@@ -17,6 +17,7 @@ from exospherehost.errors import (
     GraphValidationError,
     GraphValidationTimeoutError,
 )
+from exospherehost.graph import Graph
 from exospherehost.models import (
     CronTrigger,
     GraphNodeModel,
@@ -57,6 +58,7 @@ __all__ = [
     "ConfigurationError",
     "CronTrigger",
     "ExosphereError",
+    "Graph",
     "GraphNodeModel",
     "GraphTemplate",
     "GraphTemplates",

@@ -37,7 +37,8 @@ def load_graph(argument: str) -> Any:
             for node in cast("list[Any]", value)  # type: ignore[redundant-cast]  # pyright needs it after isinstance
         ):
             return Graph(cast("list[GraphNodeModel]", value), name=argument.partition(":")[2])
-        raise ValueError(f"{argument} is a {type(value).__name__}, not a Graph or a list of GraphNodeModel")
+        kind = type(cast("object", value)).__name__  # type: ignore[redundant-cast]  # for pyright
+        raise ValueError(f"{argument} is a {kind}, not a Graph or a list of GraphNodeModel")
     try:
         data = Path(argument).read_bytes()
     except OSError as error:
@@ -50,7 +51,7 @@ def _problems_of(argument: str) -> list[Finding]:
         graph = load_graph(argument)
     except ValueError as error:
         return [Finding("$", "unreadable", str(error))]
-    return [Finding(problem.path, problem.rule, problem.message) for problem in graph.problems()]
+    return [Finding(problem.path, "graph-template", problem.message) for problem in graph.problems()]
 
 
 def validate(options: argparse.Namespace) -> int:
@@ -79,15 +80,17 @@ def render(options: argparse.Namespace) -> int:
 
     if (options.file is None) == (options.run is None):
         raise UsageError("give a graph FILE or --run RUN_ID (one of them)")
+    fmt: str = options.to
+    picture: str | bytes
     try:
         if options.run is not None:
-            picture = render_run(_run_graph(options), options.to)
+            picture = render_run(_run_graph(options), fmt)
         else:
             try:
                 graph = load_graph(options.file)
             except ValueError as error:
                 raise UsageError(str(error)) from None
-            picture = render_graph(graph, options.to)
+            picture = render_graph(graph, fmt)
         write_output(picture, options.output)
     except GraphvizError as error:
         raise UsageError(str(error)) from None

@@ -7,11 +7,11 @@ EXECUTED, else FAILED if any is ERRORED or NEXT_CREATED_ERROR, else SUCCESS; a r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal, overload
 
 import msgspec
 
-from exosphere_api.models.observation import RunGraphNode, RunStatus
+from exosphere_api.models.observation import GraphStructureResponse, RunGraphNode, RunStatus
 from exosphere_api.models.runtime import StateStatus
 from exospherehost.errors import ExosphereError
 
@@ -54,6 +54,38 @@ class RunResult(msgspec.Struct, frozen=True, kw_only=True):
             if state.status in ERRORED:
                 found.setdefault(state.identifier, []).append(state.error or "")
         return found
+
+    def to_mermaid(self, run_graph: GraphStructureResponse | None = None) -> str:
+        """The run as a Mermaid flowchart, each state filled with its status colour: with `run_graph` (what
+        `get_run_graph(run_id)` answers) along its parent-to-child edges, else grouped by node identifier."""
+        from exospherehost.rendering import run_mermaid
+
+        return run_mermaid(self if run_graph is None else run_graph)
+
+    def to_dot(self, run_graph: GraphStructureResponse | None = None) -> str:
+        """The run as Graphviz DOT (see `to_mermaid`)."""
+        from exospherehost.rendering import run_dot
+
+        return run_dot(self if run_graph is None else run_graph)
+
+    @overload
+    def render(self, fmt: Literal["mermaid", "dot"], run_graph: GraphStructureResponse | None = None) -> str: ...
+    @overload
+    def render(self, fmt: Literal["svg", "png"], run_graph: GraphStructureResponse | None = None) -> bytes: ...
+    @overload
+    def render(self, fmt: str, run_graph: GraphStructureResponse | None = None) -> str | bytes: ...
+    def render(self, fmt: str, run_graph: GraphStructureResponse | None = None) -> str | bytes:
+        """The run as mermaid or dot text, or svg or png bytes (Graphviz's `dot` on PATH); see `to_mermaid`."""
+        from exospherehost.rendering import render_run
+
+        return render_run(self if run_graph is None else run_graph, fmt)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """What a notebook shows: the states as SVG with Graphviz installed, else as Mermaid markdown."""
+        from exospherehost.rendering import run_mimebundle
+
+        text = f"RunResult({self.graph_name!r}, run {self.run_id}: {self.status.value}, {len(self.states)} states)"
+        return run_mimebundle(self, text)
 
 
 class RunTimeoutError(ExosphereError, TimeoutError):

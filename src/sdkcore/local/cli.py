@@ -26,13 +26,23 @@ def dev_arguments(dev: argparse.ArgumentParser, default_port: int, default_datab
     """The options of `<program> dev`: where to listen and where to keep the data."""
     dev.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     dev.add_argument(
-        "--port", type=int, default=default_port, help=f"port (default: {default_port}; 0 picks a free one)"
+        "--port", type=_port, default=default_port, help=f"port (default: {default_port}; 0 picks a free one)"
     )
     storage = dev.add_mutually_exclusive_group()
     storage.add_argument("--database", type=Path, default=default_database,
                          help=f"SQLite file, created if missing (default: {default_database})")  # fmt: skip
     storage.add_argument("--in-memory", action="store_true", help="keep nothing: an in-memory database")
     dev.add_argument("--quiet", action="store_true", help="do not log each request")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 65535, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {port}")
+    return port
 
 
 def dev_description(title: str) -> str:
@@ -45,9 +55,6 @@ def run_dev(program: str, title: str, options: argparse.Namespace,
     """Build the service from the parsed `dev` options and serve it until Ctrl-C. Returns the exit status."""
     from sdkcore.local.database import MEMORY
 
-    if not 0 <= options.port <= 65535:
-        print(f"{program} dev: --port must be between 0 and 65535, got {options.port}", file=sys.stderr)
-        return 2
     options.database = MEMORY if options.in_memory else options.database
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     service = build(options)
