@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import exosphere_demo
+import pictures
 import waygrid_demo
 
 from exospherehost.local import LocalStateManager
@@ -35,7 +36,11 @@ def main() -> int:
         print(f"local Waygrid router on {router_server.url}, Exosphere state manager on {manager_server.url}\n")
         asyncio.run(waygrid_demo.run(router_server.url))
         print()
-        asyncio.run(exosphere_demo.run(manager_server.url, API_KEY))
+        fan_out = asyncio.run(exosphere_demo.run(manager_server.url, API_KEY))
+        run_graph = manager.sync_state_manager(exosphere_demo.NAMESPACE).get_run_graph(fan_out)
+        pictures_folder = Path(tempfile.gettempdir()) / "sdk-demo-pictures"
+        drawn = pictures.demo_pictures(pictures_folder, run_graph, run_name="run-thumbnails")
+        print(f"\n{len(drawn)} pictures (specs, a simulation timeline, the seed graph, the run) in {pictures_folder}")
         traversals = router.traversals()
         executions = [router.execution(row["traversal_id"]) or {} for row in traversals]
         outcomes = Counter(str(execution.get("outcome")) for execution in executions)

@@ -15,6 +15,7 @@ from exosphere_nodes import NODES
 
 from exospherehost import (
     CronTrigger,
+    Graph,
     GraphNodeModel,
     GraphValidationError,
     RetryPolicyModel,
@@ -46,9 +47,8 @@ async def wait_for_registration(state_manager: StateManager) -> None:
         await asyncio.sleep(0.05)
 
 
-async def create_graph(uri: str, key: str) -> None:
-    """The document's Basic Usage block, as written, then a trigger."""
-    state_manager = StateManager(namespace=NAMESPACE, state_manager_uri=uri, key=key)
+def seed_graph() -> Graph:
+    """The document's Basic Usage graph: its nodes, secrets, retry policy, store and triggers."""
     graph_nodes = [
         GraphNodeModel(node_name="DataLoaderNode", namespace=NAMESPACE, identifier="loader",
                        inputs={"source": "initial"}, next_nodes=["processor"]),
@@ -62,9 +62,17 @@ async def create_graph(uri: str, key: str) -> None:
         required_keys=["cursor", "batch_id"], default_values={"cursor": "0", "batch_size": "100"}
     )
     triggers = [CronTrigger(expression="0 9 * * 1-5"), CronTrigger(expression="0 */6 * * *")]
+    return Graph(graph_nodes, name="my-workflow", secrets={"api_key": "your-key"}, retry_policy=retry_policy,
+                 store_config=store_config, triggers=triggers)  # fmt: skip
+
+
+async def create_graph(uri: str, key: str) -> None:
+    """The document's Basic Usage block (upsert_graph with the graph's parts), then a trigger."""
+    state_manager = StateManager(namespace=NAMESPACE, state_manager_uri=uri, key=key)
+    graph = seed_graph()
     result = await state_manager.upsert_graph(
-        graph_name="my-workflow", graph_nodes=graph_nodes, secrets={"api_key": "your-key"},
-        retry_policy=retry_policy, store_config=store_config, triggers=triggers,
+        graph_name="my-workflow", graph_nodes=list(graph.nodes), secrets=dict(graph.secrets),
+        retry_policy=graph.retry_policy, store_config=graph.store_config, triggers=list(graph.triggers or ()),
     )  # fmt: skip
     print(f"  upserted my-workflow: {result['validation_status']} ({len(result['nodes'])} nodes)")
     run = await state_manager.trigger(
@@ -74,7 +82,7 @@ async def create_graph(uri: str, key: str) -> None:
     show(await state_manager.wait_for_run("my-workflow", run.run_id, timeout=60, polling_interval=0.1))
 
 
-async def fan_out_graph(uri: str, key: str) -> None:
+async def fan_out_graph(uri: str, key: str) -> str:
     """A listing split into one state per item (fan-out), each resized (one fails once and is retried by the
     graph's retry policy), collected once all are done (unites), then a publish step that prunes its branch."""
     state_manager = StateManager(namespace=NAMESPACE, state_manager_uri=uri, key=key)
@@ -96,6 +104,7 @@ async def fan_out_graph(uri: str, key: str) -> None:
     run = await state_manager.trigger("thumbnails")
     print(f"\nA fan-out graph (split, a retried failure, unites, prune): run {run.run_id}")
     show(await state_manager.wait_for_run("thumbnails", run.run_id, timeout=60, polling_interval=0.1))
+    return run.run_id
 
 
 async def invalid_graphs(uri: str, key: str) -> None:
@@ -122,7 +131,8 @@ async def invalid_graphs(uri: str, key: str) -> None:
         print(f"  {type(error).__name__}: {error}")
 
 
-async def run(uri: str, key: str) -> None:
+async def run(uri: str, key: str) -> str:
+    """Both graphs and the invalid ones; the fan-out run's id."""
     print(f"Exosphere state manager at {uri}")
     runtime = Runtime(NAMESPACE, "demo-runtime", NODES, uri, key, poll_interval=0.1)
     runtime.start()  # inside a running loop: a task; `await runtime.stop()` ends it
@@ -130,10 +140,11 @@ async def run(uri: str, key: str) -> None:
         await wait_for_registration(StateManager(namespace=NAMESPACE, state_manager_uri=uri, key=key))
         print(f"  runtime demo-runtime registered {', '.join(node.__name__ for node in NODES)}")
         await create_graph(uri, key)
-        await fan_out_graph(uri, key)
+        fan_out = await fan_out_graph(uri, key)
         await invalid_graphs(uri, key)
     finally:
         await runtime.stop()
+    return fan_out
 
 
 if __name__ == "__main__":
