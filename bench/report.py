@@ -20,6 +20,7 @@ PANELS = {
     "floor": "SDK time / bare generated Structs (target: at most 1.3x)",
     "import": "import time, share of exospherehost 0.0.3 (target: at most 0.1)",
     "linear": "validation time per node, 100k / 1k nodes (target: at most 1.5x)",
+    "startup": "console start-up, seconds (target: at most 0.5 s)",
     "simulation": "Waygrid simulation: executions per second, and ms for a 10,000-node spec (black line: target)",
     "cpu": "client CPU per state or request, share of exospherehost 0.0.3's (target: at most 0.5; grey: no target)",
 }

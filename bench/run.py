@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import console_startup
 import exosphere_graph
 import http_stacks
 import import_time
@@ -40,6 +41,7 @@ def suites(quick: bool, original_python: str | None) -> dict[str, Callable[[], S
         "exosphere-graph": lambda: exosphere_graph.measure(sizes, original_python),
         "waygrid-spec": lambda: waygrid_spec.measure(sizes),
         "waygrid-simulation": waygrid_simulation.measure,
+        "console-startup": console_startup.measure,
         "import-time": lambda: import_time.measure(original_python),
         "throughput": lambda: throughput.measure(original_python),
         "scaling": scaling.measure,
