@@ -211,11 +211,12 @@ def _items(field: str, given: Any, kind: type[Any]) -> tuple[Any, ...]:
 
 def _model_check(body: bytes | str) -> None:
     """ModelValidationError for the first node of the body the models refuse (a node with unknown fields aside)."""
+    from exosphere_api import codec
     from exospherehost.models import GraphNodeModel
 
     try:
-        nodes = msgspec.json.decode(body, type=dict[str, Any]).get("nodes")
-    except msgspec.ValidationError:
+        nodes = codec.decode(body, dict[str, Any]).get("nodes")
+    except (msgspec.ValidationError, msgspec.DecodeError):
         return
     for values in cast("list[dict[str, Any]]", nodes if isinstance(nodes, list) else []):
         if isinstance(values, dict) and set(values) <= set(GraphNodeModel.__struct_fields__):

@@ -144,7 +144,10 @@ class _Model(msgspec.Struct, frozen=True, kw_only=True):
         if not isinstance(data, dict):
             message = f"Input should be a valid dictionary or instance of {cls.__name__}"
             raise ModelValidationError(cls.__name__, [{"loc": (), "msg": message, "type": "model_type", "input": data}])
-        return cls(**data)
+        fields = cls.__struct_fields__
+        known = {key: value for key, value in cast("dict[object, Any]", data).items()
+                 if isinstance(key, str) and key in fields}  # fmt: skip  # pydantic's default: the rest is ignored
+        return cls(**known)
 
 
 def _set(model: msgspec.Struct, field: str, value: Any) -> None:
