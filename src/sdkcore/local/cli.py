@@ -46,7 +46,8 @@ def _port(text: str) -> int:
 
 
 def dev_description(title: str) -> str:
-    return (f"Run a {title} on this machine in the foreground (Ctrl-C stops it). Data is kept in a SQLite "
+    article = "an" if title[:1].lower() in "aeiou" else "a"
+    return (f"Run {article} {title} on this machine in the foreground (Ctrl-C stops it). Data is kept in a SQLite "
             "file, so it survives restarts, unless --in-memory is given.")  # fmt: skip
 
 
