@@ -218,9 +218,31 @@ def successors(node: DagNode) -> list[int]:
     return [*node.on_failure, *node.on_success, *(target for _, target in node.conditional), *node.on_timeout]
 
 
+def _acyclic(dag: Dag) -> bool:
+    """Whether every node can be ordered before its successors (Kahn's algorithm: cheap, no recursion)."""
+    nodes = dag.nodes
+    edges = [successors(node) for node in nodes]
+    indegree = [0] * len(nodes)
+    for targets in edges:
+        for target in targets:
+            indegree[target] += 1
+    ready = [index for index, count in enumerate(indegree) if count == 0]
+    ordered = 0
+    while ready:
+        index = ready.pop()
+        ordered += 1
+        for target in edges[index]:
+            indegree[target] -= 1
+            if indegree[target] == 0:
+                ready.append(target)
+    return ordered == len(nodes)
+
+
 def _cycle(dag: Dag) -> list[int] | None:
     """A cycle of the DAG's edges (the nodes on it, first node repeated last), or None. The compiler can close one:
     a fork or join reused inside its own branches, or path bits shifted back to an ancestor's."""
+    if _acyclic(dag):
+        return None
     state = [0] * len(dag.nodes)  # 0 unvisited, 1 on the current path, 2 done
     for root in range(len(dag.nodes)):
         if state[root]:
