@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sdkcore
+import sdkcore.errors
 
 
 class ExosphereError(sdkcore.APIError):
@@ -55,6 +56,10 @@ class InternalServerError(APIStatusError, sdkcore.InternalServerError):
 
 class ResponseDecodeError(ExosphereError, sdkcore.ResponseDecodeError):
     """A success answer whose body does not match the schema; the message names the JSON path."""
+
+
+class ResponseTooLargeError(ExosphereError, sdkcore.errors.ResponseTooLargeError):
+    """A success answer larger than the transport's `max_response_bytes` (decoded); not read further."""
 
 
 ERRORS = sdkcore.ErrorTypes.subclassed(globals())

@@ -1,7 +1,7 @@
 """How `AsyncTransport` puts a request on the wire and reads the answer whole.
 
-Three stacks, one interface (`exchange`: one try of a call, its body read through the call's deadline checks,
-the answer an `httpx.Response`):
+Three stacks, one interface (`exchange`: one try of a call, the raw chunks of its body handed to the call, which
+decodes and counts them and checks the deadline; the answer an `httpx.Response`):
 
 * your `httpx.AsyncClient` (`http_client=`), or one the SDK makes over your transport (`http_transport=`, which
   stays yours to close): httpx's API is the seam, whatever you plug into it;
@@ -12,7 +12,8 @@ the answer an `httpx.Response`):
 
 When the environment names a proxy (`HTTPS_PROXY`, ...) the SDK-owned stack is an `httpx.AsyncClient`, which
 honours it. aiohttp's failures are turned into httpx's exception classes, so retries and messages do not depend on
-the stack.
+the stack. No stack follows a redirect with the API key to another origin: the SDK's own never follow one, and a
+client of yours that does is walked hop by hop (`sdkcore.lent.asend_following`).
 """
 
 from __future__ import annotations
@@ -22,28 +23,35 @@ from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
-from sdkcore.lent import LentAsyncTransport
+from sdkcore.lent import LentAsyncTransport, asend_following
 
 if TYPE_CHECKING:
     import ssl
+    from collections.abc import Mapping
 
     import aiohttp
 
-__all__ = ["ATTEMPTS", "AsyncStack", "Try", "async_stack"]
+__all__ = ["ATTEMPTS", "AsyncStack", "Try", "async_stack", "proxied", "read_httpx"]
 
 ATTEMPTS = "sdkcore.attempts"
 CHUNK = 64 * 1024
 
 
 class Try(Protocol):
-    """What a stack needs of the call it sends (the transport's `_Call`)."""
+    """What a stack needs of the call it sends (the transport's `_Call`): the next try's request, then the answer's
+    status, headers and raw body chunks as they arrive (`take` decodes and counts them, and says when to stop)."""
 
     attempt: int
-    chunks: list[bytes]
+    sensitive: frozenset[str]
+    """Header names (lower case) that must not follow a redirect to another origin."""
 
     def prepared(self) -> tuple[str, str, dict[str, str], bytes | None, httpx.Timeout]: ...
 
-    def take(self, chunk: bytes) -> None: ...
+    def start(self, status_code: int, headers: Mapping[str, str], decoded: bool = False) -> None: ...
+
+    def take(self, chunk: bytes) -> bool: ...
+
+    def content(self) -> bytes: ...
 
     def answered(self, response: httpx.Response) -> httpx.Response: ...
 
@@ -69,7 +77,7 @@ class _HttpxStack(AsyncStack):
         method, url, headers, body, timeout = call.prepared()
         if self._client is not None:
             request = self._client.build_request(method, url, headers=headers, content=body, timeout=timeout)
-            response = await self._client.send(request, stream=True)
+            response = await asend_following(self._client, request, call.sensitive)
         else:
             assert self._transport is not None
             request = httpx.Request(method, url, headers={**_DEFAULT_HEADERS, **headers}, content=body,
@@ -77,8 +85,10 @@ class _HttpxStack(AsyncStack):
             response = await self._transport.handle_async_request(request)
             response.request = request
         try:
-            async for chunk in response.aiter_bytes():
-                call.take(chunk)
+            if read_httpx(call, response):
+                async for chunk in response.aiter_raw():
+                    if not call.take(chunk):
+                        break
         finally:
             await response.aclose()
         return call.answered(response)
@@ -89,6 +99,17 @@ class _HttpxStack(AsyncStack):
                 await self._client.aclose()
             elif self._transport is not None:
                 await self._transport.aclose()
+
+
+def read_httpx(call: Try, response: httpx.Response) -> bool:
+    """Start reading an httpx answer into `call`; False when its body is in memory already (a mock's, an
+    in-process server's) and taken, True when its raw chunks are to be streamed to `call.take`."""
+    if not response.is_stream_consumed:
+        call.start(response.status_code, response.headers)
+        return True
+    call.start(response.status_code, response.headers, decoded=True)
+    call.take(response.content)
+    return False
 
 
 _DEFAULT_HEADERS = {"accept-encoding": "gzip, deflate", "connection": "keep-alive",
@@ -111,18 +132,24 @@ class _AiohttpStack(AsyncStack):
 
         method, url, headers, body, timeout = call.prepared()
         if self._session is None:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=self._verify))
+            # The body is decoded by the call (`take`), which stops at its size limit: aiohttp would inflate a
+            # compressed chunk whole, however large it grows.
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=self._verify),
+                                                  auto_decompress=False)  # fmt: skip
         limits = aiohttp.ClientTimeout(total=None, connect=timeout.pool, sock_connect=timeout.connect,
                                        sock_read=timeout.read)  # fmt: skip
         try:
             async with self._session.request(method, yarl.URL(url, encoded=True), headers=headers, data=body,
                                              allow_redirects=False, timeout=limits) as answer:  # fmt: skip
+                call.start(answer.status, answer.headers)
                 async for chunk in answer.content.iter_chunked(CHUNK):
-                    call.take(chunk)
+                    if not call.take(chunk):
+                        answer.close()  # the rest is not read: the connection goes
+                        break
                 kept = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in answer.raw_headers
                         if name.lower() not in _FRAMING]  # fmt: skip
                 reason = (answer.reason or "").encode("latin-1", "replace")
-                return _Answer.of_read_body(answer.status, kept, b"".join(call.chunks), (method, url, headers),
+                return _Answer.of_read_body(answer.status, kept, call.content(), (method, url, headers),
                                     {ATTEMPTS: call.attempt, "reason_phrase": reason})  # fmt: skip
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise _as_httpx(error) from error
@@ -184,7 +211,8 @@ def _as_httpx(error: BaseException) -> Exception:
     return httpx.ReadError(text)
 
 
-def _proxied() -> bool:
+def proxied() -> bool:
+    """Whether the environment names a proxy (`HTTPS_PROXY`, ...), which only httpx's own stack honours."""
     from urllib.request import getproxies
 
     return bool(getproxies())
@@ -198,7 +226,7 @@ def async_stack(http_client: httpx.AsyncClient | None, http_transport: httpx.Asy
         return _HttpxStack(http_client, None, owned=False)
     if http_transport is not None:
         return _HttpxStack(httpx.AsyncClient(transport=LentAsyncTransport(http_transport)), None, owned=True)
-    if _proxied():
+    if proxied():
         return _HttpxStack(httpx.AsyncClient(verify=verify), None, owned=True)
     import importlib.util
 

@@ -39,8 +39,9 @@ class APIStatusError(APIError):
     """The server answered with a status the operation does not treat as success.
 
     `server_message` is the server's own explanation (its `error` or `detail` field, else the body text),
-    `response_text` the whole body as text, `body` the decoded error model when the operation declares one for this
-    status, `retry_after` the wait the server asked for.
+    `response_text` the body as text (its first `max_error_bytes`, 8 KiB by default: the rest is not read),
+    `body` the decoded error model when the operation declares one for this status, `retry_after` the wait the
+    server asked for.
     """
 
     def __init__(
@@ -104,6 +105,17 @@ class ResponseDecodeError(APIError):
         self.request_id = request_id
 
 
+class ResponseTooLargeError(APIError):
+    """A success answer whose body, decoded, is larger than the transport's `max_response_bytes`; it is not read
+    further and not retried. `limit` is that cap in bytes."""
+
+    def __init__(self, message: str, *, status_code: int, request_id: str | None, limit: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.request_id = request_id
+        self.limit = limit
+
+
 def _default_status_classes() -> dict[int, type[APIStatusError]]:
     return {
         400: BadRequestError,
@@ -122,6 +134,7 @@ class ErrorTypes(msgspec.Struct, frozen=True, kw_only=True):
     connection: type[APIConnectionError] = APIConnectionError
     timeout: type[APITimeoutError] = APITimeoutError
     decode: type[ResponseDecodeError] = ResponseDecodeError
+    too_large: type[ResponseTooLargeError] = ResponseTooLargeError
     by_status: Mapping[int, type[APIStatusError]] = msgspec.field(default_factory=_default_status_classes)
     server: type[APIStatusError] = InternalServerError
     other_status: type[APIStatusError] = APIStatusError
@@ -143,6 +156,7 @@ class ErrorTypes(msgspec.Struct, frozen=True, kw_only=True):
             connection=own(default.connection),
             timeout=own(default.timeout),
             decode=own(default.decode),
+            too_large=own(default.too_large),
             by_status={status: own(error) for status, error in default.by_status.items()},
             server=own(default.server),
             other_status=own(default.other_status),

@@ -4,30 +4,36 @@ and turns every failure into the API's typed error."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
+import os
+import queue
 import random
 import ssl
+import threading
 import time
 import uuid
-from collections.abc import Mapping
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, TypeVar
 
+import httpcore
 import httpx
 import msgspec
 
-from sdkcore.async_stack import ATTEMPTS, async_stack
+from sdkcore.async_stack import ATTEMPTS, CHUNK, async_stack, proxied, read_httpx
 from sdkcore.errors import APIError, APIStatusError, server_message_of
-from sdkcore.lent import LentTransport
+from sdkcore.lent import LentTransport, send_following
 from sdkcore.operation import Operation, RequestOptions
 from sdkcore.parameters import request_parts
 from sdkcore.profile import APIProfile
 from sdkcore.redaction import SENSITIVE_HEADERS, RedactingFilter, redact_headers, scrub
 from sdkcore.retry import RetryConfig, is_retryable_status, parse_retry_after, retry_delay
 from sdkcore.secret import Secret
-from sdkcore.settings import check_deadline
+from sdkcore.settings import check_bytes, check_deadline
 
 T = TypeVar("T")
 _timeout_scope = getattr(asyncio, "timeout", None)  # Python >= 3.11: bounds a try without a task of its own
@@ -36,6 +42,12 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 """Per try: 5 s to connect, 60 s for each read, write and pool wait."""
 DEFAULT_DEADLINE = 300.0
 """Seconds one call may take in all, every try and wait included."""
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+"""The largest success body a call reads, counted decoded (after gzip or deflate): 16 MiB."""
+DEFAULT_MAX_ERROR_BYTES = 8 * 1024
+"""How much of an error answer's body a call reads and keeps on the error (decoded): 8 KiB."""
+ACCEPT_ENCODING = "gzip, deflate"
+"""The codings the transport decodes itself, a piece at a time, so the size limits hold on the decoded size."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MESSAGE_LIMIT = 2000
 MIN_TRY_SECONDS = 0.05
@@ -56,6 +68,8 @@ class _Settings:
     timeout: httpx.Timeout
     retry: RetryConfig
     deadline: float | None
+    max_response_bytes: int
+    max_error_bytes: int
     rng: random.Random
     log: logging.Logger
 
@@ -77,6 +91,8 @@ class _TransportBase:
         max_retries: int | None = None,
         retry: RetryConfig | None = None,
         deadline: float | None = DEFAULT_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_error_bytes: int = DEFAULT_MAX_ERROR_BYTES,
     ) -> None:
         self.base_url = _checked_base_url(base_url)
         sensitive = SENSITIVE_HEADERS | {profile.auth_header.lower()} if profile.auth_header else SENSITIVE_HEADERS
@@ -89,6 +105,8 @@ class _TransportBase:
                 raise ValueError(f"the {profile.name} API takes no API key")
             all_headers[profile.auth_header.lower()] = Secret(profile.auth_value(_checked_key(api_key)))
         check_deadline(deadline)
+        check_bytes("max_response_bytes", max_response_bytes)
+        check_bytes("max_error_bytes", max_error_bytes)
         secrets = [value.reveal() for value in all_headers.values() if isinstance(value, Secret)]
         if api_key is not None:
             secrets.append(api_key)
@@ -104,6 +122,8 @@ class _TransportBase:
             timeout=_timeout(timeout, "timeout"),
             retry=retry if max_retries is None else replace(retry, max_retries=max_retries),
             deadline=deadline,
+            max_response_bytes=max_response_bytes,
+            max_error_bytes=max_error_bytes,
             rng=random.SystemRandom(),
             log=log,
         )
@@ -163,11 +183,13 @@ class _Call:
     ) -> None:
         self.settings = settings
         self.profile = settings.profile
+        self.sensitive = settings.sensitive
         self.operation = operation
         self.url = url
         self.body = body
         self.headers: dict[str, str | Secret] = {
             "accept": "application/json",
+            "accept-encoding": ACCEPT_ENCODING,
             **(header_params or {}),
             **settings.headers,
         }
@@ -187,7 +209,10 @@ class _Call:
         self.deadline_seconds = deadline
         self.attempt = 0
         self.last_error: APIError | None = None
-        self.chunks: list[bytes] = []
+        self._answer = _Body(None, settings.max_error_bytes, strict=False)
+        self._status = 0
+        self._success = False
+        self._request_id: str | None = None
 
     def left(self) -> float | None:
         """Seconds left before the deadline (None: no deadline)."""
@@ -199,7 +224,6 @@ class _Call:
         if left is not None and left <= 0:
             raise self._finish(self.last_error or self._deadline_error())
         self.attempt += 1
-        self.chunks = []
         timeout = self.timeout
         if left is not None:
             timeout = httpx.Timeout(
@@ -214,19 +238,45 @@ class _Call:
             )  # fmt: skip
         return self.operation.method, self.url, headers, self.body, timeout
 
-    def take(self, chunk: bytes) -> None:
-        """One chunk of the answer's body; raises the deadline error once the deadline has passed."""
-        self.chunks.append(chunk)
+    def start(self, status_code: int, headers: Mapping[str, str], decoded: bool = False) -> None:
+        """An answer's status and headers arrived; its body follows (already decoded if `decoded`). A success may
+        hold at most `max_response_bytes`, one that says it holds more is refused before it is read; of an error
+        status only the first `max_error_bytes` are read."""
+        self._status = status_code
+        self._success = status_code in self.operation.success_status
+        self._request_id = headers.get(self.profile.request_id_header)
+        limit = self.settings.max_response_bytes if self._success else self.settings.max_error_bytes
+        codings = None if decoded else headers.get("content-encoding")
+        declared = _length(headers.get("content-length"))
+        if self._success and not codings and self.operation.method != "HEAD" and (declared or 0) > limit:
+            raise self._finish(self._too_large())
+        self._answer = _Body(codings, limit, strict=self._success)
+
+    def take(self, chunk: bytes) -> bool:
+        """One raw chunk of the answer's body; False once enough is read (the rest of an error body is not wanted:
+        the stack stops and drops the connection). Raises the too-large error for a success beyond its limit, and
+        the deadline error once the deadline has passed."""
+        more = self._answer.feed(chunk)
+        if self._answer.full and self._success:
+            raise self._finish(self._too_large())
         left = self.left()
         if left is not None and left <= 0:
             raise self._finish(self._deadline_error())
+        return more
+
+    def content(self) -> bytes:
+        """The body `take` collected, decoded."""
+        content = self._answer.content()
+        if self._answer.full and self._success:
+            raise self._finish(self._too_large())
+        return content
 
     def answered(self, response: httpx.Response) -> httpx.Response:
-        """The answer with its whole body read (as `take` collected it, already decoded)."""
+        """The answer with its body read (as `take` collected it, decoded)."""
         headers = [(name, value) for name, value in response.headers.multi_items()
                    if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")]  # fmt: skip
         extensions = {**response.extensions, ATTEMPTS: self.attempt}
-        whole = httpx.Response(response.status_code, headers=headers, content=b"".join(self.chunks),
+        whole = httpx.Response(response.status_code, headers=headers, content=self.content(),
                                request=response.request, extensions=extensions)  # fmt: skip
         whole.read()
         return whole
@@ -241,9 +291,12 @@ class _Call:
         """The wait before the next try after the request failed in transport; raises when there is none."""
         errors = self.profile.errors
         detail = f"({type(error).__name__}: {self.settings.scrub(str(error))})"
-        if isinstance(error, asyncio.TimeoutError):
+        if isinstance(error, (asyncio.TimeoutError, _DeadlinePassedError)):
             raise self._finish(self._deadline_error())
         if isinstance(error, httpx.TimeoutException):
+            left = self.left()
+            if left is not None and left <= 0:  # a timeout cut to what was left of the deadline
+                raise self._finish(self._deadline_error())
             return self._retry_or_raise(errors.timeout(self._text(f"timed out {detail}")), retry_after=None)
         failure = errors.connection(self._text(f"connection failed {detail}"))
         if isinstance(error, FINAL_TRANSPORT_ERRORS):
@@ -283,6 +336,15 @@ class _Call:
     def _deadline_error(self) -> APIError:
         return self.profile.errors.timeout(self._text(f"the deadline of {self.deadline_seconds} s passed"))
 
+    def _too_large(self) -> APIError:
+        limit = self.settings.max_response_bytes
+        suffix = f" [request id {self._request_id}]" if self._request_id else ""
+        return self.profile.errors.too_large(
+            self._text(f"the {self._status} response is larger than max_response_bytes ({limit} bytes, decoded); "
+                       f"it was not read further{suffix}"),
+            status_code=self._status, request_id=self._request_id, limit=limit,
+        )  # fmt: skip
+
     def _finish(self, error: APIError) -> APIError:
         error.attempts = self.attempt
         if self.attempt > 1 and not error.message.endswith(" tries)"):
@@ -317,6 +379,124 @@ class _Call:
         )
 
 
+class _Body:
+    """An answer's body as it arrives: decoded a piece at a time (gzip, deflate), counted, at most `limit` bytes
+    kept. `full` once more than that arrived. A `strict` body raises `httpx.DecodingError` for a coding it cannot
+    undo; another (an error answer's, only read for its text) keeps what it could decode and stops."""
+
+    def __init__(self, codings: str | None, limit: int, *, strict: bool) -> None:
+        self.limit = limit
+        self.full = False
+        self._size = 0
+        self._parts: list[bytes] = []
+        self._strict = strict
+        self._broken = False
+        try:
+            self._stages = _inflaters(codings)
+        except httpx.DecodingError:
+            if strict:
+                raise
+            self._stages, self._broken = [], True
+
+    def feed(self, chunk: bytes) -> bool:
+        """Take a raw chunk; False once no more is wanted."""
+        return self._kept(lambda: _through(self._stages, chunk))
+
+    def content(self) -> bytes:
+        if not self.full:
+            self._kept(lambda: _flushed(self._stages))
+        return b"".join(self._parts)
+
+    def _kept(self, pieces: Callable[[], Iterable[bytes]]) -> bool:
+        if self._broken or self.full:
+            return False
+        try:
+            for piece in pieces():
+                room = self.limit - self._size
+                if len(piece) > room:
+                    self._parts.append(piece[:room])
+                    self._size, self.full = self.limit, True
+                    return False
+                self._parts.append(piece)
+                self._size += len(piece)
+        except httpx.DecodingError:
+            if self._strict:
+                raise
+            self._broken = True
+            return False
+        return True
+
+
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+class _Inflater:
+    """One content coding undone with zlib, never more than CHUNK bytes of output at a time."""
+
+    def __init__(self, coding: str) -> None:
+        self._wbits = _WBITS[coding]
+        self._zlib = zlib.decompressobj(self._wbits)
+        self._raw_deflate_possible = coding == "deflate"  # deflate is zlib-wrapped, but some servers send it raw
+
+    def pieces(self, data: bytes) -> Iterator[bytes]:
+        while not self._zlib.eof:
+            piece = self._step(data)
+            data = self._zlib.unconsumed_tail
+            if piece:
+                yield piece
+            if not data and len(piece) < CHUNK:
+                return
+
+    def flush(self) -> bytes:
+        try:
+            return b"" if self._zlib.eof else self._zlib.flush()
+        except zlib.error as error:
+            raise httpx.DecodingError(str(error)) from None
+
+    def _step(self, data: bytes) -> bytes:
+        try:
+            piece = self._zlib.decompress(data, CHUNK)
+        except zlib.error as error:
+            if not self._raw_deflate_possible:
+                raise httpx.DecodingError(str(error)) from None
+            self._raw_deflate_possible = False
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            return self._step(data)
+        if data:
+            self._raw_deflate_possible = False
+        return piece
+
+
+def _inflaters(codings: str | None) -> list[_Inflater]:
+    """The decoders for a Content-Encoding header, in the order they undo it."""
+    names = [name.strip().lower() for name in (codings or "").split(",")]
+    unknown = [name for name in names if name and name != "identity" and name not in _WBITS]
+    if unknown:
+        raise httpx.DecodingError(f"content-encoding {unknown[0]!r} is not supported (only {ACCEPT_ENCODING})")
+    return [_Inflater(name) for name in reversed(names) if name in _WBITS]
+
+
+def _through(stages: list[_Inflater], data: bytes) -> Iterator[bytes]:
+    if not stages:
+        if data:
+            yield data
+        return
+    for piece in stages[0].pieces(data):
+        yield from _through(stages[1:], piece)
+
+
+def _flushed(stages: list[_Inflater]) -> Iterator[bytes]:
+    for index, stage in enumerate(stages):
+        yield from _through(stages[index + 1 :], stage.flush())
+
+
+def _length(value: str | None) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None
+
+
 @functools.cache
 def default_tls() -> ssl.SSLContext:
     """httpx's default certificate check (certifi, or SSL_CERT_FILE / SSL_CERT_DIR as the process started with),
@@ -325,17 +505,13 @@ def default_tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _own_client_settings(http_transport: httpx.BaseTransport | None) -> dict[str, Any]:
-    """How a transport builds the client it owns: through `http_transport` when one is given (a local server in
-    process; it stays the caller's to close), else over the network with the shared certificate context."""
-    return {"verify": default_tls()} if http_transport is None else {"transport": LentTransport(http_transport)}
-
-
 class SyncTransport(_TransportBase):
     """Blocking transport with one connection pool; close it, or use it as a context manager.
 
-    The deadline is checked between the chunks of an answer; an answer that stalls completely ends at its read
-    timeout, which is never longer than the time left when the try began."""
+    The deadline holds in every phase of a try (connecting, sending, the headers, the body). On the transport's
+    own pool each socket operation's timeout is cut to what is left of it, so an answer that trickles in ends
+    when the deadline passes; a try through your `http_client` or `http_transport` (or a proxy from the
+    environment) runs in a worker thread the call stops waiting for at the deadline."""
 
     def __init__(
         self,
@@ -347,7 +523,16 @@ class SyncTransport(_TransportBase):
     ) -> None:
         super().__init__(base_url, **settings)
         self._owns_client = http_client is None
-        self._client = http_client or httpx.Client(**_own_client_settings(http_transport))
+        own = None if http_client is not None or http_transport is not None or proxied() else _deadline_transport()
+        self._watched = own is None
+        if http_client is not None:
+            self._client = http_client
+        elif own is not None:
+            self._client = httpx.Client(transport=own)
+        elif http_transport is not None:  # a local server in process, a mock; it stays the caller's to close
+            self._client = httpx.Client(transport=LentTransport(http_transport))
+        else:
+            self._client = httpx.Client(verify=default_tls())
 
     def send(
         self,
@@ -363,7 +548,7 @@ class SyncTransport(_TransportBase):
         while True:
             try:
                 answer: httpx.Response | Exception = self._try(call)
-            except httpx.RequestError as error:
+            except (httpx.RequestError, _DeadlinePassedError) as error:
                 answer = error
             # Handled outside the except block, so the SDK error does not chain httpx's (whose request holds the key).
             step = call.next_step(answer)
@@ -372,12 +557,25 @@ class SyncTransport(_TransportBase):
             time.sleep(step)
 
     def _try(self, call: _Call) -> httpx.Response:
+        if call.deadline is None:
+            return self._exchange(call)
+        if self._watched:
+            return _within(call.deadline, self._exchange, call)
+        token = _DEADLINE.set(call.deadline)  # read by the pool's sockets (_DeadlineStream)
+        try:
+            return self._exchange(call)
+        finally:
+            _DEADLINE.reset(token)
+
+    def _exchange(self, call: _Call) -> httpx.Response:
         method, url, headers, body, timeout = call.prepared()
         request = self._client.build_request(method, url, headers=headers, content=body, timeout=timeout)
-        response = self._client.send(request, stream=True)
+        response = send_following(self._client, request, call.sensitive)
         try:
-            for chunk in response.iter_bytes():
-                call.take(chunk)
+            if read_httpx(call, response):
+                for chunk in response.iter_raw():
+                    if not call.take(chunk):
+                        break  # closing the answer unread drops its connection
         finally:
             response.close()
         return call.answered(response)
@@ -391,6 +589,157 @@ class SyncTransport(_TransportBase):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _DeadlinePassedError(Exception):
+    """The deadline passed while a try was still running in its worker thread."""
+
+
+def _within(deadline: float, function: Callable[[_Call], httpx.Response], call: _Call) -> httpx.Response:
+    """`function(call)` run by a worker thread (with the caller's context variables), waited for until the
+    deadline (a `time.monotonic()` value) at most. A try left behind stops at its next body chunk (`take` checks
+    the deadline), or when the client's own timeouts or the server end it; its answer is dropped."""
+    outcome: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            outcome.put((True, context.run(function, call)))
+        except BaseException as error:  # handed to the caller's thread and raised there
+            outcome.put((False, error))
+
+    _WORKERS.submit(run)
+    try:
+        succeeded, value = outcome.get(timeout=max(0.0, deadline - time.monotonic()))
+    except queue.Empty:
+        raise _DeadlinePassedError from None
+    if succeeded:
+        answer: httpx.Response = value
+        return answer
+    raise value
+
+
+class _Workers:
+    """The daemon threads that run the tries `_within` waits for: an idle one takes the next try, a new one starts
+    when none is idle (one still running a try left behind is not), and one idle for `IDLE` seconds ends.
+    Starting a thread per try would cost more CPU than the request."""
+
+    IDLE = 30.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[queue.SimpleQueue[Callable[[], None]]] = []
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            idle = self._idle.pop() if self._idle else None
+        inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue() if idle is None else idle
+        if idle is None:
+            threading.Thread(target=self._work, args=(inbox,), name="sdkcore-try", daemon=True).start()
+        inbox.put(job)
+
+    def forget(self) -> None:
+        """In a forked child: the parent's workers do not exist there."""
+        self._lock = threading.Lock()
+        self._idle = []
+
+    def _work(self, inbox: queue.SimpleQueue[Callable[[], None]]) -> None:
+        while True:
+            try:
+                job = inbox.get(timeout=self.IDLE)
+            except queue.Empty:
+                with self._lock:
+                    if inbox in self._idle:
+                        self._idle.remove(inbox)
+                        return
+                continue  # taken the moment it timed out: its job is on the way
+            job()
+            del job
+            with self._lock:
+                self._idle.append(inbox)
+
+
+_WORKERS = _Workers()
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_WORKERS.forget)
+
+
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("sdkcore_deadline", default=None)
+"""The `time.monotonic()` deadline of the try running in this thread, for the sockets of the transport's pool."""
+
+
+def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+    """A socket operation's timeout, cut to what is left of the current try's deadline; `error` once none is."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the deadline of the call passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read, write and TLS handshake ends by the deadline of the try using it: httpx's
+    timeouts count per socket operation, so an answer that drips a header line at a time would never end."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        timeout = _bounded(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _bounded(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_tcp(host, port, timeout, local_address, socket_options))
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+    ) -> httpcore.NetworkStream:
+        timeout = _bounded(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_unix_socket(path, timeout, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _deadline_transport() -> httpx.HTTPTransport | None:
+    """httpx's transport as `httpx.Client()` makes it (the shared certificate context, httpx's default limits),
+    over a pool whose connections end by the try's deadline; None if this httpx keeps its pool elsewhere."""
+    transport = httpx.HTTPTransport(verify=default_tls())
+    if not isinstance(getattr(transport, "_pool", None), httpcore.ConnectionPool):
+        return None
+    pool = httpcore.ConnectionPool(ssl_context=default_tls(), max_connections=100, max_keepalive_connections=20,
+                                   keepalive_expiry=5.0, network_backend=_DeadlineBackend())  # fmt: skip
+    transport._pool = pool  # pyright: ignore[reportPrivateUsage] -- the one pool httpx sends through
+    return transport
 
 
 class AsyncTransport(_TransportBase):

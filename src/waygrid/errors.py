@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sdkcore
+import sdkcore.errors
 
 
 class WaygridError(sdkcore.APIError):
@@ -60,6 +61,10 @@ class SpecRejectedError(APIStatusError):
 
 class ResponseDecodeError(WaygridError, sdkcore.ResponseDecodeError):
     """A success answer whose body does not match the schema; the message names the JSON path."""
+
+
+class ResponseTooLargeError(WaygridError, sdkcore.errors.ResponseTooLargeError):
+    """A success answer larger than the transport's `max_response_bytes` (decoded); not read further."""
 
 
 ERRORS = sdkcore.ErrorTypes.subclassed(globals())
