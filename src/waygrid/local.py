@@ -10,6 +10,10 @@ Extensions of the upstream API: an `Idempotency-Key` header on a submission is h
 the first answer again; the same key with another body gets 422). With `execute=True` the router also runs what it
 accepts (see waygrid.local_execution), and `GET /v1/traversals/{traversalId}` answers a traversal's outcome and
 events: `{traversalId, outcome, startedAt, events, error?, detail?}` ("not-executed" when execution is off).
+
+A body that is not UTF-8 throughout, or nests more than `MAX_DEPTH` levels, is a MalformedMessageBodyFailure (the
+router's 500 for a spec it cannot read, not retried by the SDK). On a port the server's own refusals (413, 408,
+400, 503; see `sdkcore.local.http.Limits`) are `{"error": text}` as the router's failures are.
 """
 
 from __future__ import annotations
@@ -26,7 +30,15 @@ from typing import Any
 import msgspec
 
 from sdkcore.local.database import MEMORY, Database
-from sdkcore.local.http import AsyncInProcessTransport, InProcessTransport, Request, Response, Server
+from sdkcore.local.http import (
+    AsyncInProcessTransport,
+    InProcessTransport,
+    Limits,
+    Request,
+    Response,
+    Server,
+    nesting_exceeds,
+)
 from waygrid.client import SyncWaygridClient, WaygridClient
 from waygrid.local_defaults import DEFAULT_DATABASE
 from waygrid.local_execution import SCHEMA as EXECUTION_SCHEMA
@@ -56,6 +68,9 @@ _DECODE_RULES = frozenset({"condition-not-accepted", "int-parameter", "float-par
 _COMPILE_RULES = frozenset({"fork-without-join", "multiple-joins", "join-without-fork", "fork-branches", "too-deep"})
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+MAX_DEPTH = 512
+"""The deepest nesting of arrays and objects an ingest body may have (deeper: a malformed body). A spec within the
+router's depth rule (128) nests at most about 400 levels."""
 
 
 def new_ulid(now: float | None = None) -> str:
@@ -78,6 +93,10 @@ def _failure(text: str) -> Response:
 
 def _reused(message: str) -> Response:
     return Response.json(422, {"error": message})
+
+
+def _malformed(detail: str) -> Response:
+    return _failure(f"org.http4s.MalformedMessageBodyFailure: Malformed message body: Invalid JSON: {detail}")
 
 
 def _decoding_failure(detail: str) -> Response:
@@ -163,12 +182,19 @@ class LocalRouter:
     def ingest(self, body: bytes) -> Response:
         try:
             wrapper = msgspec.json.decode(body, type=_Ingest)
+            body.decode()  # what msgspec skips (the payload, ignored members) must be UTF-8 too
+            if nesting_exceeds(body, MAX_DEPTH):
+                return _malformed(f"JSON is malformed: nested more than {MAX_DEPTH} levels deep")
             spec = codec.decode(wrapper.graph, Spec)
         except msgspec.ValidationError as error:
             text = str(error)
             return _decoding_failure(text.replace("`$", "`$.graph") if " - at `$" in text else f"{text} - at `$.graph`")
         except msgspec.DecodeError as error:
-            return _failure(f"org.http4s.MalformedMessageBodyFailure: Malformed message body: Invalid JSON: {error}")
+            return _malformed(str(error))
+        except UnicodeDecodeError as error:
+            return _malformed(f"JSON is malformed: invalid UTF-8 at byte {error.start}")
+        except RecursionError:
+            return _malformed(f"JSON is malformed: nested more than {MAX_DEPTH} levels deep")
         problems = validate(spec)
         unreadable = [problem for problem in problems if problem.rule in _DECODE_RULES]
         if unreadable:
@@ -203,9 +229,13 @@ class LocalRouter:
             for row in rows
         ]
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False) -> Server:
-        """Listen on host:port (0: any free port) in a background thread; `close()` (or `with`) stops it."""
-        return Server(self, host, port, log_requests=log_requests)
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False, limits: Limits | None = None
+    ) -> Server:
+        """Listen on host:port (0: any free port) in a background thread, within `limits` (see `Limits`: the
+        server's own refusals are `{"error": ...}` as the router's are); `close()` (or `with`) stops it. The router
+        reads no credentials: beyond loopback anyone who reaches the port can submit (a warning is logged)."""
+        return Server(self, host, port, log_requests=log_requests, limits=limits)
 
     def client(self, api_key: str | None = None, **settings: Any) -> WaygridClient:
         """A WaygridClient that reaches this router in process, with no socket."""

@@ -51,6 +51,7 @@ STATUSES = tuple(status.value for status in StateStatus)
 """The state statuses in the server's enum order."""
 _SUCCESS = (StateStatus.SUCCESS, StateStatus.PRUNED)
 _CHUNK = 500  # run ids per query, under SQLite's limit on parameters
+_MAX_DIGITS = 4300  # Python's int() refuses longer text
 _PATH_INT = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*(?:\.0+)?")
 
 
@@ -94,6 +95,10 @@ def _path_ints(**texts: tuple[str, int]) -> dict[str, int]:
         if not _PATH_INT.fullmatch(stripped):
             problems.append({"type": "int_parsing", "loc": ["path", name],
                              "msg": "Input should be a valid integer, unable to parse string as an integer",
+                             "input": text})  # fmt: skip
+        elif len(stripped.split(".")[0].lstrip("+-").replace("_", "")) > _MAX_DIGITS:
+            problems.append({"type": "int_parsing_size", "loc": ["path", name],
+                             "msg": "Unable to parse input string as an integer, exceeded maximum size",
                              "input": text})  # fmt: skip
         elif (value := int(stripped.split(".")[0])) < bound:
             problems.append({"type": "greater_than_equal", "loc": ["path", name],

@@ -40,7 +40,7 @@ from exosphere_api.models.runtime import (
 )
 from exospherehost.local.clock import Clock
 from exospherehost.local.ids import new_object_id, new_state_id
-from exospherehost.local.wire import decode, detail, now_ms, now_naive, unprocessable
+from exospherehost.local.wire import INT64_MAX, at_most_int64, decode, detail, due_ms, now_ms, now_naive, unprocessable
 from exospherehost.validation import substitute
 from sdkcore.local.database import Database
 from sdkcore.local.http import Response
@@ -117,12 +117,13 @@ def register_nodes(database: Database, clock: Clock, namespace: str, body: bytes
 
 def enqueue(database: Database, clock: Clock, namespace: str, body: bytes) -> Response:
     request = decode(body, EnqueueRequest)
+    batch_size = at_most_int64(request.batch_size, "batch_size")
     marks = ", ".join("?" for _ in request.nodes)
     with database.transaction() as connection:
         rows = connection.execute(
             f"SELECT * FROM states WHERE namespace = ? AND status = 'CREATED' AND node_name IN ({marks})"
             " AND enqueue_after <= ? ORDER BY rowid LIMIT ?",
-            (namespace, *request.nodes, now_ms(clock), request.batch_size),
+            (namespace, *request.nodes, now_ms(clock), batch_size),
         ).fetchall()
         connection.executemany("UPDATE states SET status = 'QUEUED' WHERE state_id = ?",
                                [(row["state_id"],) for row in rows])  # fmt: skip
@@ -295,7 +296,7 @@ def errored(database: Database, clock: Clock, namespace: str, state_id: str, bod
             # an existing retry of this attempt (the state ran again after re-enqueue-after) counts as created
             with contextlib.suppress(sqlite3.IntegrityError):
                 _copy(connection, clock, state, retry_count=attempt, fanout_id=state["fanout_id"],
-                      enqueue_after=now_ms(clock) + retry_delay(policy, attempt))  # fmt: skip
+                      enqueue_after=due_ms(clock, retry_delay(policy, attempt)))  # fmt: skip
         connection.execute("UPDATE states SET status = ?, error = ?, updated_at = ? WHERE state_id = ?",
                            ("RETRY_CREATED" if retry else "ERRORED", request.error, now_naive(clock),
                             state_id))  # fmt: skip
@@ -307,12 +308,12 @@ def retry_delay(policy: RetryPolicy, attempt: int, rng: random.Random | None = N
     draw = (rng or random).uniform
     factor, strategy = policy.backoff_factor, policy.strategy.value
     if strategy.startswith("EXPONENTIAL"):
-        base = factor * policy.exponent ** (attempt - 1)
+        base = factor * policy.exponent ** min(attempt - 1, 64)  # past 63 doublings it is over INT64_MAX anyway
     elif strategy.startswith("LINEAR"):
         base = factor * attempt
     else:
         base = factor
-    base = int(base)
+    base = min(int(base), INT64_MAX)  # a larger delay is "never" too, and jitter draws floats
     if strategy.endswith("_FULL_JITTER"):
         base = int(draw(0, base))
     elif strategy.endswith("_EQUAL_JITTER"):
@@ -331,9 +332,10 @@ def prune(database: Database, clock: Clock, namespace: str, state_id: str, body:
 
 def re_enqueue_after(database: Database, clock: Clock, namespace: str, state_id: str, body: bytes) -> Response:
     request = decode(body, ReEnqueueAfterRequest)
+    delay = at_most_int64(request.enqueue_after, "enqueue_after")
     with database.transaction() as connection:
         _state(connection, namespace, state_id)
-        at = now_ms(clock) + request.enqueue_after
+        at = due_ms(clock, delay)
         connection.execute(
             "UPDATE states SET status = 'CREATED', enqueue_after = ?, updated_at = ? WHERE state_id = ?",
             (at, now_naive(clock), state_id),

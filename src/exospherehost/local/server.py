@@ -7,6 +7,11 @@ Every timestamp the server writes and every `enqueue_after` it sets or compares 
 advancing it. A request with a method its path does not have is answered 404 "Not Found", as every unknown
 request is (the released server answers 405).
 
+On a port, the key (and the route) is checked from the request's head, before its body is read: the released
+server parses the body first, so malformed JSON sent without a key is its 422 and the local server's 401. The
+server's own refusals (a body over `Limits.max_body_bytes` 413, too slow 408, a malformed request 400, too many
+connections 503) are written `{"detail": text}`, as FastAPI writes an HTTP error.
+
 Extension of the upstream API: each state in the enqueue answer also carries `run_id` and `graph_name`."""
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 import msgspec
@@ -34,13 +39,21 @@ from exospherehost.local.clock import Clock, SystemClock
 from exospherehost.local.ids import new_object_id
 from exospherehost.local.schema import SCHEMA, upgrade
 from exospherehost.local.verify import verify
-from exospherehost.local.wire import RejectedError, decode, detail, now_ms, now_naive, unprocessable
+from exospherehost.local.wire import RejectedError, at_most_int64, decode, detail, due_ms, now_naive, unprocessable
 from exospherehost.local_defaults import DEFAULT_API_KEY, DEFAULT_DATABASE
 from exospherehost.models import CronTrigger, GraphNodeModel, ModelValidationError, RetryPolicyModel, StoreConfigModel
 from exospherehost.statemanager import StateManager, SyncStateManager
-from exospherehost.validation import substitute, valid_cron, validate_graph
+from exospherehost.validation import placeholders, substitute, valid_cron, validate_graph
 from sdkcore.local.database import Database
-from sdkcore.local.http import AsyncInProcessTransport, InProcessTransport, Request, Response, Server
+from sdkcore.local.http import (
+    AsyncInProcessTransport,
+    InProcessTransport,
+    Limits,
+    Request,
+    Response,
+    Server,
+    is_loopback,
+)
 
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_DATABASE", "LocalStateManager"]
 
@@ -142,24 +155,36 @@ class LocalStateManager:
         return due
 
     def __call__(self, request: Request) -> Response:
-        given = request.headers.get(REQUEST_ID, "")
         try:
-            request_id = str(uuid.UUID(given))
-        except ValueError:
-            request_id = str(uuid.uuid4())
-        try:
-            response = self._route(request)
+            keyed, answer = self._plan(request)
+            self._check_key(request, keyed)
+            response = answer()
         except RejectedError as rejected:
             response = rejected.response
-        response.headers[REQUEST_ID] = request_id
-        return response
+        return _stamped(request, response)
 
-    def _route(self, request: Request) -> Response:
+    def answer_head(self, head: Request) -> Response | None:
+        """The answer a request's head decides (an unknown route, a missing or wrong key), given before its body is
+        read, so that refusing a large body costs nothing; None when the body is needed. (The released server reads
+        the body first: malformed JSON without a key is its 422, the local server's 401.)"""
+        try:
+            keyed, _ = self._plan(head)
+            self._check_key(head, keyed)
+        except RejectedError as rejected:
+            return _stamped(head, rejected.response)
+        return None
+
+    def _check_key(self, request: Request, keyed: bool) -> None:
+        if keyed and request.headers.get("x-api-key") != self._api_key:
+            raise detail(401, "Invalid API key")
+
+    def _plan(self, request: Request) -> tuple[bool, Callable[[], Response]]:
+        """Whether the route needs the key, and its answer (404 raised for an unknown route)."""
         parts, method, database, clock = request.segments, request.method, self.database, self._clock
         if parts == ("health",) and method == "GET":
-            return Response.json(200, {"message": "OK"})
+            return False, lambda: Response.json(200, {"message": "OK"})
         if parts == ("v0", "namespaces") and method == "GET":
-            return self._authorised(request, lambda: observe.namespaces(database))
+            return True, lambda: observe.namespaces(database)
         if len(parts) < 4 or parts[0] != "v0" or parts[1] != "namespace":
             raise detail(404, "Not Found")
         namespace, kind, rest = parts[2], parts[3], parts[4:]
@@ -170,39 +195,30 @@ class LocalStateManager:
             handler = self.trigger
         elif kind == "graph" and len(rest) == 5 and rest[1::2] == ("run", "node") and method == "GET":
             graph_name, run_id, node_id = rest[0::2]
-            return self._authorised(request, lambda: observe.node_details(database, namespace, graph_name, run_id,
-                                                                          node_id))  # fmt: skip
+            return True, lambda: observe.node_details(database, namespace, graph_name, run_id, node_id)
         elif kind == "nodes" and rest in ((), ("",)) and method == "PUT":
-            return self._authorised(request, lambda: runs.register_nodes(database, clock, namespace, request.body))
+            return True, lambda: runs.register_nodes(database, clock, namespace, request.body)
         elif kind == "nodes" and rest in ((), ("",)) and method == "GET":
-            return self._authorised(request, lambda: observe.registered_nodes(database, namespace))
+            return True, lambda: observe.registered_nodes(database, namespace)
         elif kind == "graphs" and rest in ((), ("",)) and method == "GET":
-            return self._authorised(request, lambda: observe.graph_templates(database, namespace))
+            return True, lambda: observe.graph_templates(database, namespace)
         elif kind == "runs" and len(rest) == 2 and method == "GET":
-            return self._authorised(request, lambda: observe.runs(database, namespace, *rest))
+            return True, lambda: observe.runs(database, namespace, *rest)
         elif kind == "states" and rest == ("enqueue",) and method == "POST":
-            return self._authorised(request, lambda: runs.enqueue(database, clock, namespace, request.body))
+            return True, lambda: runs.enqueue(database, clock, namespace, request.body)
         elif kind == "states" and len(rest) == 3 and rest[0::2] == ("run", "graph") and method == "GET":
-            return self._authorised(request, lambda: observe.run_graph(database, namespace, rest[1]))
+            return True, lambda: observe.run_graph(database, namespace, rest[1])
         elif kind == "state" and len(rest) == 2 and (method, rest[1]) in runs.STATE_ACTIONS:
             action = runs.STATE_ACTIONS[(method, rest[1])]
-            return self._authorised(request, lambda: action(database, clock, namespace, rest[0], request.body))
+            return True, lambda: action(database, clock, namespace, rest[0], request.body)
         if handler is None:
             raise detail(404, "Not Found")
         graph_name = rest[0]
         if method == "GET":
-            return self._authorised(request, lambda: handler(namespace, graph_name))
-        return self._authorised(request, lambda: self.database.idempotent(
-            "Idempotency-Key", request, lambda: handler(namespace, graph_name, request.body), _reused))  # fmt: skip
-
-    def _authorised(self, request: Request, answer: Any) -> Response:
-        if request.headers.get("x-api-key") != self._api_key:
-            raise detail(401, "Invalid API key")
-        try:
-            result: Response = answer()
-        except RejectedError as rejected:
-            return rejected.response
-        return result
+            return True, lambda: handler(namespace, graph_name)
+        return True, lambda: self.database.idempotent(
+            "Idempotency-Key", request, lambda: handler(namespace, graph_name, request.body), _reused
+        )
 
     def upsert_graph(self, namespace: str, graph_name: str, body: bytes) -> Response:
         nodes = _checked_nodes(body)
@@ -266,6 +282,7 @@ class LocalStateManager:
 
     def trigger(self, namespace: str, graph_name: str, body: bytes) -> Response:
         request = decode(body, TriggerGraphRequest)
+        at_most_int64(request.start_delay, "start_delay")
         graph = self._graph(namespace, graph_name)
         if graph is None:
             raise detail(404, f"Graph template not found for namespace {namespace} and graph {graph_name}")
@@ -286,8 +303,14 @@ class LocalStateManager:
             raise detail(400, f"Invalid input: 400: Dependent {key} not found in store for root node "
                               f"{root.identifier}")  # fmt: skip
 
-        inputs = {name: substitute(str(request.inputs.get(name, value)), from_store)
-                  for name, value in root.inputs.items()}  # fmt: skip
+        inputs: dict[str, str] = {}
+        for name, value in root.inputs.items():  # an override may itself hold placeholders
+            text = str(request.inputs.get(name, value))
+            try:
+                placeholders(text)
+            except ValueError as error:  # the server's parser message
+                raise detail(400, f"Invalid input: {error}") from None
+            inputs[name] = substitute(text, from_store)
         required = json.loads(graph["store_config"]).get("required_keys", [])
         missing = sorted(set(required) - set(request.store))
         if missing:
@@ -299,7 +322,7 @@ class LocalStateManager:
                                 now_naive(self._clock)))  # fmt: skip
             runs.insert_state(connection, self._clock, run_id=run_id, namespace=namespace, graph_name=graph_name,
                               node=root, inputs=inputs, parents={},
-                              enqueue_after=now_ms(self._clock) + request.start_delay)  # fmt: skip
+                              enqueue_after=due_ms(self._clock, request.start_delay))  # fmt: skip
         return Response.json(200, {"status": "CREATED", "run_id": run_id})
 
     def _verify_forever(self) -> None:
@@ -324,9 +347,19 @@ class LocalStateManager:
                 raise TimeoutError(f"graphs are still being verified after {timeout} s")
             time.sleep(0.005)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False) -> Server:
-        """Listen on host:port (0: any free port) in a background thread; `close()` (or `with`) stops it."""
-        return Server(self, host, port, log_requests=log_requests)
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False, limits: Limits | None = None
+    ) -> Server:
+        """Listen on host:port (0: any free port) in a background thread, within `limits` (see `Limits`);
+        `close()` (or `with`) stops it. A key, a missing route or an oversized body is refused before the body is
+        read. ValueError for a host beyond loopback (0.0.0.0, a LAN address) while the key is the documented
+        default: anyone could use it."""
+        if self._api_key == DEFAULT_API_KEY and not is_loopback(host):
+            raise ValueError(f"refusing to listen on {host} with the documented default API key "
+                             f"{DEFAULT_API_KEY!r}, which anyone could send: choose another one "
+                             "(LocalStateManager(api_key=), exosphere dev --api-key, $EXOSPHERE_API_KEY)")  # fmt: skip
+        return Server(self, host, port, log_requests=log_requests, limits=limits, early=self.answer_head,
+                      errors=_error)  # fmt: skip
 
     def state_manager(self, namespace: str, **options: Any) -> StateManager:
         """A StateManager for `namespace` that reaches this server in process, with no socket."""
@@ -348,6 +381,22 @@ class LocalStateManager:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _stamped(request: Request, response: Response) -> Response:
+    """The response with the request's `x-exosphere-request-id` (kept when it is a UUID, else a new one)."""
+    try:
+        request_id = str(uuid.UUID(request.headers.get(REQUEST_ID, "")))
+    except ValueError:
+        request_id = str(uuid.uuid4())
+    response.headers[REQUEST_ID] = request_id
+    return response
+
+
+def _error(status: int, message: str) -> Response:
+    """The server's own refusals (a body too large or too slow, a malformed request, too many connections) in
+    FastAPI's style for an HTTP error, `{"detail": message}`, with a request id."""
+    return Response.json(status, {"detail": message}, {REQUEST_ID: str(uuid.uuid4())})
 
 
 def _reused(message: str) -> Response:

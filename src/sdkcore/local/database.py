@@ -1,12 +1,13 @@
 """The local servers' SQLite database: a file by default (WAL journal, every write committed before the answer
-is sent, so data survives a restart and a kill -9) or `:memory:`. One connection, used under one lock: a local
-server's load is one developer's."""
+is sent, so data survives a restart and a kill -9; its files readable by their owner only, 0600) or `:memory:`.
+One connection, used under one lock: a local server's load is one developer's."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Callable, Generator
 from contextlib import contextmanager
@@ -30,13 +31,35 @@ CREATE TABLE IF NOT EXISTS idempotency (
 """
 
 
+def _private_file(path: Path) -> None:
+    """Create the database file (and its directory) readable by its owner only, 0600 (the directory 0700): it
+    holds secrets in plain text, and SQLite gives its `-wal` and `-shm` files the database file's mode. A file
+    that others may read (made by an earlier version: 0644) is narrowed to 0600, with those two files."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileExistsError:
+        pass
+    except OSError:  # a directory we cannot write to: SQLite says so when it opens the file
+        return
+    for existing in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = existing.stat().st_mode
+            if mode & 0o077 and stat.S_ISREG(mode):
+                existing.chmod(stat.S_IMODE(mode) & 0o700)
+        except OSError:  # absent, or not ours to change
+            continue
+
+
 class Database:
     """`Database(path)` opens (and creates) the file, `Database(MEMORY)` a private in-memory one."""
 
     def __init__(self, path: str | os.PathLike[str], schema: str) -> None:
         self.path = str(path)
         if self.path != MEMORY:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(self.path))
         self._connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._connection.row_factory = sqlite3.Row
         self.lock = threading.RLock()
