@@ -6,16 +6,37 @@ import glob
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import nox
 
 ROOT = Path(__file__).parent
 NODE_RUNNER = ROOT / "tests" / "contract" / "node"
 
-nox.options.default_venv_backend = "venv"
+# uv makes an environment in seconds where venv + pip take a minute; without uv (not installed beside nox), venv.
+nox.options.default_venv_backend = "uv|venv"
 nox.options.error_on_missing_interpreters = True
+# pytest on every core (pytest-xdist); work stealing keeps both cores busy until the slowest tests end.
+# `-- -n 0` runs serially: a later -n wins.
+PARALLEL = ["-n", "auto", "--dist", "worksteal"]
+
+
+def _uv() -> str | None:
+    """The uv beside nox (`pip install uv`), else on PATH."""
+    try:
+        import uv
+
+        return str(uv.find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+# An environment uv makes has no pip unless seeded; venv's has (some tests run `python -m pip`).
+SEED_PIP = ["--seed"] if _uv() else []
 
 
 def _working_python(version: str) -> str | None:
@@ -35,6 +56,42 @@ PYTHON_312 = _working_python("3.12")
 nox.options.sessions = ["drift", "lint", "typecheck", "tests", "contract", *(["differential"] if PYTHON_312 else [])]
 
 
+def _environment(session: nox.Session, location: Path, python: str, *requirements: str) -> Path:
+    """A fresh environment at `location` for `python` holding `requirements`; the path of its interpreter."""
+    uv = _uv()
+    interpreter = location / "bin" / "python"
+    if uv is not None:
+        session.run(uv, "venv", "--quiet", "--clear", *SEED_PIP, "--python", python, str(location), external=True)
+        session.run(uv, "pip", "install", "--quiet", "--python", str(interpreter), *requirements, external=True)
+    else:
+        session.run(python, "-m", "venv", "--clear", str(location), external=True)
+        session.run(str(interpreter), "-m", "pip", "install", "--quiet", *requirements, external=True)
+    return interpreter
+
+
+# drift, lint, typecheck, tests and contract need the same packages: they share one environment (.nox/_shared),
+# made once per nox run, by the first of them that runs (each still runs alone: `nox -s lint`).
+SHARED = ("-e", ".[test,codegen,typecheck]")
+_shared_made: set[Path] = set()
+
+
+def _shared(session: nox.Session) -> Callable[..., Any]:
+    """`session.run` in the shared environment: a command is looked up in its bin/ first, as in a session's own."""
+    location = session.env_dir.parent / "_shared"
+    if location not in _shared_made:
+        _environment(session, location, sys.executable, *SHARED)
+        _shared_made.add(location)
+    bin_dir = location / "bin"
+    env = {"VIRTUAL_ENV": str(location), "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+    def run(program: str, *args: str, **kwargs: Any) -> Any:
+        command = bin_dir / program
+        return session.run(str(command) if command.exists() else program, *args, env={**env, **kwargs.pop("env", {})},
+                           external=True, **kwargs)  # fmt: skip
+
+    return run
+
+
 @nox.session
 def codegen(session: nox.Session) -> None:
     """Regenerate generated/ from spec/ (`-- --check` only reports drift)."""
@@ -42,28 +99,28 @@ def codegen(session: nox.Session) -> None:
     session.run("python", "codegen/generate.py", *session.posargs)
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def drift(session: nox.Session) -> None:
     """Fail when generated/ is not what codegen makes of spec/ today."""
-    session.install("-e", ".[codegen]")
-    session.run("python", "codegen/generate.py", "--check")
+    run = _shared(session)
+    run("python", "codegen/generate.py", "--check")
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def lint(session: nox.Session) -> None:
     """ruff on the hand-written code; generated/ is checked by the same ruff with the codegen's own settings."""
-    session.install("-e", ".[codegen]")
-    session.run("ruff", "check", "src", "tests", "codegen", "bench", "examples", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "codegen", "bench", "examples", "noxfile.py")
-    session.run("python", "codegen/generate.py", "--lint")
+    run = _shared(session)
+    run("ruff", "check", "src", "tests", "codegen", "bench", "examples", "distributions", "noxfile.py")
+    run("ruff", "format", "--check", "src", "tests", "codegen", "bench", "examples", "distributions", "noxfile.py")
+    run("python", "codegen/generate.py", "--lint")
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def typecheck(session: nox.Session) -> None:
     """mypy --strict and pyright (strict) over src/ and generated/."""
-    session.install("-e", ".[typecheck]")
-    session.run("mypy", "src", "generated")
-    session.run("pyright")
+    run = _shared(session)
+    run("mypy", "src", "generated")
+    run("pyright")
 
 
 @nox.session
@@ -74,11 +131,17 @@ def demo(session: nox.Session) -> None:
     session.run("python", "examples/demo.py")
 
 
-@nox.session
+# Set when `tests` ran the whole suite and passed in this nox run: tests/contract was part of it.
+_whole_suite_passed: list[bool] = []
+
+
+@nox.session(venv_backend="none")
 def tests(session: nox.Session) -> None:
-    """The pytest suite: unit, snapshot, codegen and the Python contract-vector runner."""
-    session.install("-e", ".[test,codegen]")
-    session.run("pytest", *session.posargs)
+    """The pytest suite: unit, snapshot, codegen and the Python contract-vector runner (in parallel)."""
+    run = _shared(session)
+    run("pytest", *PARALLEL, *session.posargs)
+    if not session.posargs:
+        _whole_suite_passed.append(True)
 
 
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
@@ -86,31 +149,36 @@ SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
 INSTALLED = [python for python in map(_working_python, SUPPORTED) if python is not None]
 
 
-@nox.session(python=INSTALLED or list(SUPPORTED))
+@nox.session(python=INSTALLED or list(SUPPORTED), venv_params=SEED_PIP)
 def tests_all(session: nox.Session) -> None:
     """The pytest suite on every supported Python installed here (not in the default run)."""
     session.install("-e", ".[test,codegen]")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *PARALLEL, *session.posargs)
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def contract(session: nox.Session) -> None:
     """Cross-language contract vectors: the Python runner (msgspec + jsonschema) and the Node.js runner (ajv); and
-    ajv as a second validator of the agreement check's instances (tests/agreement/export.py, agreement.mjs)."""
-    session.install("-e", ".[test]")
-    session.run("pytest", "tests/contract", "-q")
+    ajv as a second validator of the agreement check's instances (tests/agreement/export.py, agreement.mjs).
+    The Python runner (tests/contract) is skipped when `tests` has just passed the whole suite, which holds it."""
+    run = _shared(session)
+    if _whole_suite_passed:
+        session.log("tests/contract: passed in this run's tests session")
+    else:
+        run("pytest", "tests/contract", "-q", *PARALLEL)
     npm = shutil.which("npm")
     if npm is None:
         session.error("npm is required for the Node.js contract runner (install Node.js 20 or newer)")
-    session.run(npm, "ci", "--no-audit", "--no-fund", "--prefix", str(NODE_RUNNER), external=True)
-    session.run("node", str(NODE_RUNNER / "run-vectors.mjs"), external=True)
+    # --prefer-offline: ajv comes from npm's cache (~/.npm) when it holds the locked version, else from the registry.
+    run(npm, "ci", "--no-audit", "--no-fund", "--prefer-offline", "--prefix", str(NODE_RUNNER))
+    run("node", str(NODE_RUNNER / "run-vectors.mjs"))
     # ajv as the agreement check's second validator: the check's instances, with the model's verdicts, re-validated.
     # (Not session.create_tmp(): it points TMPDIR into the repository, where the recipe check refuses to run.)
     instances = Path(tempfile.mkdtemp(prefix="agreement-")) / "instances.json"
-    session.run("python", "tests/agreement/export.py", str(instances))
-    session.run("node", str(NODE_RUNNER / "agreement.mjs"), str(instances), external=True)
+    run("python", "tests/agreement/export.py", str(instances))
+    run("node", str(NODE_RUNNER / "agreement.mjs"), str(instances))
     # The documented recipe alone validates every vector: spec/ copied to an empty folder outside the repository.
-    session.run("python", "tests/contract/recipe/check_recipe.py")
+    run("python", "tests/contract/recipe/check_recipe.py")
 
 
 @nox.session
@@ -128,16 +196,13 @@ def bench(session: nox.Session) -> None:
 def _original_exospherehost(session: nox.Session) -> str:
     """A Python 3.12 environment holding exospherehost 0.0.3 only; the path of its interpreter."""
     assert PYTHON_312 is not None
-    original = Path(session.create_tmp()) / "exospherehost-0.0.3"
-    session.run(PYTHON_312, "-m", "venv", "--clear", str(original), external=True)
-    python = original / "bin" / "python"
-    session.run(str(python), "-m", "pip", "install", "--quiet", "exospherehost==0.0.3", external=True)
-    return str(python)
+    return str(_environment(session, Path(session.create_tmp()) / "exospherehost-0.0.3", PYTHON_312,
+                            "exospherehost==0.0.3"))  # fmt: skip
 
 
-@nox.session(python=PYTHON_312 or "3.12")
+@nox.session(python=PYTHON_312 or "3.12", venv_params=SEED_PIP)
 def differential(session: nox.Session) -> None:
     """exospherehost 0.0.3 (in its own Python 3.12 environment) and this SDK send the same requests."""
     session.install("-e", ".[test]")
     original_python = _original_exospherehost(session)
-    session.run("pytest", "tests/exosphere_sdk/differential", "-q", env={"ORIGINAL_PYTHON": original_python})
+    session.run("pytest", "tests/exosphere_sdk/differential", "-q", *PARALLEL, env={"ORIGINAL_PYTHON": original_python})

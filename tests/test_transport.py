@@ -207,9 +207,9 @@ def test_a_slow_answer_times_out_and_the_retry_succeeds(server: FaultServer, sub
 
 
 def test_timeouts_on_every_try_raise_the_timeout_error(server: FaultServer, submit: Submit) -> None:
-    server.script = [Fault("slow", delay=0.6)] * 2
-    with pytest.raises(errors.APITimeoutError) as caught:
-        submit(server.url, timeout=0.1, max_retries=1)
+    server.script = [Fault("slow", delay=2.0)] * 2
+    with pytest.raises(errors.APITimeoutError) as caught:  # 0.1 s let a busy machine time out the connect instead
+        submit(server.url, timeout=0.5, max_retries=1)
     assert isinstance(caught.value, errors.APIConnectionError)
     assert isinstance(caught.value, sdkcore.APITimeoutError)
     assert caught.value.attempts == 2
