@@ -113,8 +113,20 @@ def drift(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff on the hand-written code; generated/ is checked by the same ruff with the codegen's own settings."""
     run = _shared(session)
-    run("ruff", "check", "src", "tests", "codegen", "bench", "examples", "distributions", "noxfile.py")
-    run("ruff", "format", "--check", "src", "tests", "codegen", "bench", "examples", "distributions", "noxfile.py")
+    run("ruff", "check", "src", "tests", "codegen", "bench", "examples", "distributions", "tools", "noxfile.py")
+    run(
+        "ruff",
+        "format",
+        "--check",
+        "src",
+        "tests",
+        "codegen",
+        "bench",
+        "examples",
+        "distributions",
+        "tools",
+        "noxfile.py",
+    )
     run("python", "codegen/generate.py", "--lint")
 
 

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from exospherehost.models import CronTrigger, GraphNodeModel, RetryPolicyModel, StoreConfigModel
     from exospherehost.results import GraphTemplate
     from exospherehost.statemanager import StateManager, SyncStateManager
-    from exospherehost.validation import Problem
 
 __all__ = ["Graph", "GraphProblem"]
 
@@ -111,40 +110,11 @@ class Graph:
     def problems(self) -> list[GraphProblem]:
         """Every problem the state manager would report for this graph (the SDK's local validation, the rules
         `upsert_graph` checks before sending), each with its path; empty when the graph will be accepted."""
-        from exospherehost.validation import valid_cron, validate_graph
+        from exospherehost.validation import validate_graph
 
         crons = [trigger.expression for trigger in self.triggers or ()]
-        found = validate_graph(self.nodes, self.store_config, crons)
-        bad_crons = [index for index, expression in enumerate(crons) if not valid_cron(expression)]
-        located = [GraphProblem(f"triggers[{index}].expression", None, problem.message)
-                   for index, problem in zip(bad_crons, found, strict=False)]  # fmt: skip
-        seen: dict[tuple[str | None, str], int] = {}
-        for problem in found[len(bad_crons) :]:
-            repeat = seen[problem.identifier, problem.message] = seen.get((problem.identifier, problem.message), -1) + 1
-            located.append(GraphProblem(self._path(problem, repeat), problem.identifier, problem.message))
-        return located
-
-    def _path(self, problem: Problem, repeat: int) -> str:
-        """Where in the body a problem of `validate_graph` lies (`repeat`: how many times the same one came before)."""
-        message = problem.message
-        places = [index for index, node in enumerate(self.nodes) if node.identifier == problem.identifier]
-        if not places:
-            return "nodes"
-        if message.endswith("is not unique"):
-            return f"nodes[{places[min(repeat + 1, len(places) - 1)]}]"
-        for index in places:
-            node = self.nodes[index]
-            for position, target in enumerate(node.next_nodes or ()):
-                if message == f"Node identifier {target} does not exist in the graph":
-                    return f"nodes[{index}].next_nodes[{position}]"
-            if node.unites is not None and "has an unites target" in message:
-                return f"nodes[{index}].unites.identifier"
-            starts = {key: (f"Input {value} ", f"Error creating dependent string for input {value} ")
-                      for key, value in node.inputs.items()}  # fmt: skip
-            keys = [key for key, start in starts.items() if message.startswith(start)]
-            if keys:
-                return f"nodes[{index}].inputs.{keys[min(repeat, len(keys) - 1)]}"
-        return f"nodes[{places[0]}]"
+        found = validate_graph(self.nodes, self.store_config, crons, name=self.name, secrets=self.secrets)
+        return [GraphProblem(problem.where, problem.identifier, problem.message) for problem in found]
 
     @overload
     def upsert(self, manager: SyncStateManager, **options: Any) -> GraphTemplate: ...

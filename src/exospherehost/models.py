@@ -19,6 +19,7 @@ from exosphere_api.models.cron_trigger import CronTrigger as CronTriggerStruct
 from exosphere_api.models.graph_node import GraphNode, Unites, UnitesStrategy
 from exosphere_api.models.retry_policy import RetryPolicy, RetryStrategy
 from exosphere_api.models.store_config import StoreConfig
+from exospherehost.lax_reading import Problems, pydantic_text, read_enum, read_int, read_str
 
 __all__ = [
     "CronTrigger",
@@ -54,62 +55,54 @@ class ModelValidationError(ValueError):
     def __init__(self, title: str, problems: list[dict[str, Any]]) -> None:
         self.title = title
         self._problems = problems
-        count = len(problems)
-        lines = [f"{count} validation error{'s' if count != 1 else ''} for {title}"]
-        for problem in problems:
-            shown = problem["input"]
-            lines.append(".".join(str(part) for part in problem["loc"]))
-            lines.append(f"  {problem['msg']} [type={problem['type']}, input_value={shown!r}, "
-                         f"input_type={type(shown).__name__}]")  # fmt: skip
-        super().__init__("\n".join(lines))
+        super().__init__(pydantic_text(title, problems))
 
     def errors(self) -> list[dict[str, Any]]:
         return [dict(problem) for problem in self._problems]
 
 
-class _Checks:
-    """Collects every problem of one model before raising them together."""
+class _Checks(Problems):
+    """Collects every problem of one model, in field order, before raising them together."""
 
-    def __init__(self, title: str) -> None:
-        self.title = title
-        self.problems: list[dict[str, Any]] = []
+    def __init__(self, model: msgspec.Struct) -> None:
+        super().__init__()
+        self.title = type(model).__name__
+        self.model = model
 
-    def add(self, loc: tuple[str | int, ...], msg: str, kind: str, value: Any) -> None:
-        self.problems.append({"loc": loc, "msg": msg, "type": kind, "input": value})
-
-    def value_error(self, field: str, message: str, value: Any) -> None:
-        self.add((field,), f"Value error, {message}", "value_error", value)
+    @property
+    def given(self) -> dict[str, Any]:
+        return _given(self.model)
 
     def string(self, field: str, value: Any) -> str | None:
         if value is REQUIRED:
-            self.add((field,), "Field required", "missing", {})
+            self.missing((field,), self.given)
             return None
-        if not isinstance(value, str):
-            self.add((field,), "Input should be a valid string", "string_type", value)
-            return None
-        return value
+        return read_str(value, (field,), self)
 
-    def integer(self, field: str, value: Any, *, minimum: int, inclusive: bool) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.add((field,), "Input should be a valid integer", "int_type", value)
-        elif inclusive and value < minimum:
-            self.add((field,), f"Input should be greater than or equal to {minimum}", "greater_than_equal", value)
-        elif not inclusive and value <= minimum:
-            self.add((field,), f"Input should be greater than {minimum}", "greater_than", value)
+    def integer(self, field: str, value: Any, *, gt: int | None = None, ge: int | None = None) -> Any:
+        """The lax int pydantic makes of `value` (`value` itself, reported, when it makes none)."""
+        number = read_int(value, (field,), self, gt=gt, ge=ge)
+        return value if number is None else number
 
     def enum(self, field: str, value: Any, kind: type[Enum]) -> Any:
-        if isinstance(value, kind):
-            return value
-        try:
-            return kind(value)
-        except ValueError:
-            names = [f"'{member.value}'" for member in list(kind)]
-            self.add((field,), f"Input should be {', '.join(names[:-1])} or {names[-1]}", "enum", value)
-            return value
+        member = read_enum(value, kind, (field,), self)
+        return value if member is None else member
 
     def raise_any(self) -> None:
-        if self.problems:
-            raise ModelValidationError(self.title, self.problems)
+        if self.items:
+            raise ModelValidationError(self.title, self.items)
+
+
+def _given(model: msgspec.Struct) -> dict[str, Any]:
+    """The arguments a model was most likely built with (pydantic quotes them for a missing field): its fields that
+    are set and differ from their defaults."""
+    given: dict[str, Any] = {}
+    for field in msgspec.structs.fields(model):
+        value = getattr(model, field.name)
+        default = field.default_factory() if field.default_factory is not msgspec.NODEFAULT else field.default
+        if value is not REQUIRED and value is not UNSET and not (type(value) is type(default) and value == default):
+            given[field.name] = value
+    return given
 
 
 class _Model(msgspec.Struct, frozen=True, kw_only=True):
@@ -160,7 +153,7 @@ class UnitesModel(Unites, _Model, frozen=True, kw_only=True):
     identifier: str = REQUIRED
 
     def __post_init__(self) -> None:
-        checks = _Checks("UnitesModel")
+        checks = _Checks(self)
         checks.string("identifier", self.identifier)
         _set(self, "strategy", checks.enum("strategy", self.strategy, UnitesStrategy))
         checks.raise_any()
@@ -172,18 +165,18 @@ def _unites(given: Any, checks: _Checks) -> Any:
         return None
     if isinstance(value, dict):
         try:
-            value = UnitesModel(**cast("dict[str, Any]", value))
+            value = UnitesModel.model_validate(value)
         except ModelValidationError as error:
-            for problem in error.errors():
-                checks.add(("unites", *problem["loc"]), problem["msg"], problem["type"], problem["input"])
+            checks.nested(("unites",), error.errors())
             return None
     if not isinstance(value, Unites):
-        checks.add(("unites",), "Input should be a valid dictionary or instance of UnitesModel", "model_type", value)
+        checks.add(("unites",), "model_type", "Input should be a valid dictionary or instance of UnitesModel", value,
+                   {"class_name": "UnitesModel"})  # fmt: skip
         return None
     unites: Unites = value
     trimmed = unites.identifier.strip()
     if trimmed == "":
-        checks.value_error("unites", "Unites identifier cannot be empty", value)
+        checks.value_error(("unites",), "Unites identifier cannot be empty", given)
     return UnitesModel(identifier=trimmed, strategy=unites.strategy)
 
 
@@ -195,7 +188,7 @@ def _next_nodes(given: Any, checks: _Checks) -> Any:
     if value is None:
         return []
     if not isinstance(value, list):
-        checks.add(("next_nodes",), "Input should be a valid list", "list_type", value)
+        checks.add(("next_nodes",), "list_type", "Input should be a valid list", value)
         return value
     seen: set[str] = set()
     problems: list[str] = []
@@ -203,7 +196,7 @@ def _next_nodes(given: Any, checks: _Checks) -> Any:
     entries = cast("list[Any]", value)  # type: ignore[redundant-cast]  # pyright needs it after isinstance
     for index, entry in enumerate(entries):
         if not isinstance(entry, str):
-            checks.add(("next_nodes", index), "Input should be a valid string", "string_type", entry)
+            checks.add(("next_nodes", index), "string_type", "Input should be a valid string", entry)
             continue
         name = entry.strip()
         if name == "":
@@ -214,7 +207,7 @@ def _next_nodes(given: Any, checks: _Checks) -> Any:
             seen.add(name)
             trimmed.append(name)
     if problems:
-        checks.value_error("next_nodes", "\n".join(problems), value)
+        checks.value_error(("next_nodes",), "\n".join(problems), value)
     return trimmed
 
 
@@ -261,24 +254,29 @@ class GraphNodeModel(GraphNode, _Model, frozen=True, kw_only=True):
         self._checked()
 
     def _checked(self) -> None:
-        checks = _Checks("GraphNodeModel")
+        checks = _Checks(self)
         name = checks.string("node_name", self.node_name)
         if name is not None:
             name = name.strip()
             if name == "":
-                checks.value_error("node_name", "Node name cannot be empty", self.node_name)
+                checks.value_error(("node_name",), "Node name cannot be empty", self.node_name)
             _set(self, "node_name", name)
         checks.string("namespace", self.namespace)
         identifier = checks.string("identifier", self.identifier)
         if identifier is not None:
             identifier = identifier.strip()
             if identifier == "":
-                checks.value_error("identifier", "Node identifier cannot be empty", self.identifier)
+                checks.value_error(("identifier",), "Node identifier cannot be empty", self.identifier)
             elif identifier == "store":
-                checks.value_error("identifier", "Node identifier cannot be reserved word 'store'", self.identifier)
+                checks.value_error(("identifier",), "Node identifier cannot be reserved word 'store'", self.identifier)
             _set(self, "identifier", identifier)
-        if not isinstance(self.inputs, dict) or not all(isinstance(key, str) for key in self.inputs):
-            checks.add(("inputs",), "Input should be a valid dictionary", "dict_type", self.inputs)
+        if self.inputs is REQUIRED:  # the server's NodeTemplate requires it (the local server asks for that)
+            checks.missing(("inputs",), checks.given)
+        elif not isinstance(self.inputs, dict):
+            checks.add(("inputs",), "dict_type", "Input should be a valid dictionary", self.inputs)
+        else:
+            for key in cast("dict[Any, Any]", self.inputs):
+                read_str(key, ("inputs", key, "[key]"), checks)
         _set(self, "next_nodes", _next_nodes(self.next_nodes, checks))
         _set(self, "unites", _unites(self.unites, checks))
         checks.raise_any()
@@ -288,17 +286,17 @@ class RetryPolicyModel(RetryPolicy, _Model, frozen=True, kw_only=True):
     """Graph-wide retry of failed states (times in milliseconds)."""
 
     def __post_init__(self) -> None:
-        checks = _Checks("RetryPolicyModel")
-        checks.integer("max_retries", self.max_retries, minimum=0, inclusive=True)
+        checks = _Checks(self)
+        _set(self, "max_retries", checks.integer("max_retries", self.max_retries, ge=0))
         _set(self, "strategy", checks.enum("strategy", self.strategy, RetryStrategy))
-        checks.integer("backoff_factor", self.backoff_factor, minimum=0, inclusive=False)
-        checks.integer("exponent", self.exponent, minimum=0, inclusive=False)
+        _set(self, "backoff_factor", checks.integer("backoff_factor", self.backoff_factor, gt=0))
+        _set(self, "exponent", checks.integer("exponent", self.exponent, gt=0))
         if self.max_delay is not None:
-            checks.integer("max_delay", self.max_delay, minimum=0, inclusive=False)
+            _set(self, "max_delay", checks.integer("max_delay", self.max_delay, gt=0))
         checks.raise_any()
 
 
-def _store_keys(keys: list[Any], field: str, checks: _Checks) -> list[str] | None:
+def _store_keys(keys: list[Any], field: str, checks: _Checks, given: Any) -> list[str] | None:
     problems: list[str] = []
     seen: set[str] = set()
     trimmed: list[str] = []
@@ -314,7 +312,7 @@ def _store_keys(keys: list[Any], field: str, checks: _Checks) -> list[str] | Non
             seen.add(name)
             trimmed.append(name)
     if problems:
-        checks.value_error(field, "\n".join(problems), keys)
+        checks.value_error((field,), "\n".join(problems), given)
         return None
     return trimmed
 
@@ -323,21 +321,22 @@ class StoreConfigModel(StoreConfig, _Model, frozen=True, kw_only=True):
     """The run-scoped store of a graph: keys every trigger must give, and default values."""
 
     def __post_init__(self) -> None:
-        checks = _Checks("StoreConfigModel")
+        checks = _Checks(self)
         required = self.required_keys
-        if not isinstance(required, list) or not all(isinstance(key, str) for key in required):
-            checks.add(("required_keys",), "Input should be a valid list of strings", "list_type", required)
-        else:
-            keys = _store_keys(required, "required_keys", checks)
+        if not isinstance(required, list):
+            checks.add(("required_keys",), "list_type", "Input should be a valid list", required)
+        elif all([read_str(key, ("required_keys", index), checks) is not None  # noqa: C419  # every entry reported
+                  for index, key in enumerate(cast("list[Any]", required))]):  # fmt: skip
+            keys = _store_keys(required, "required_keys", checks, required)
             if keys is not None:
                 _set(self, "required_keys", keys)
         defaults = self.default_values
-        if not isinstance(defaults, dict) or not all(
-            isinstance(key, str) and isinstance(value, str) for key, value in defaults.items()
-        ):
-            checks.add(("default_values",), "Input should be a valid dictionary of strings", "dict_type", defaults)
-        else:
-            keys = _store_keys(list(defaults), "default_values", checks)
+        if not isinstance(defaults, dict):
+            checks.add(("default_values",), "dict_type", "Input should be a valid dictionary", defaults)
+        elif all([read_str(key, ("default_values", key, "[key]"), checks) is not None  # noqa: C419
+                  and read_str(value, ("default_values", key), checks) is not None
+                  for key, value in cast("dict[Any, Any]", defaults).items()]):  # fmt: skip
+            keys = _store_keys(list(defaults), "default_values", checks, defaults)
             if keys is not None:
                 _set(self, "default_values", dict(zip(keys, defaults.values(), strict=True)))
         checks.raise_any()
@@ -349,6 +348,6 @@ class CronTrigger(CronTriggerStruct, _Model, frozen=True, kw_only=True):
     expression: str = REQUIRED
 
     def __post_init__(self) -> None:
-        checks = _Checks("CronTrigger")
+        checks = _Checks(self)
         checks.string("expression", self.expression)
         checks.raise_any()

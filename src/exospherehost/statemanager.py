@@ -84,6 +84,7 @@ class _StateManagerBase:
 
     def _checked_body(
         self,
+        graph_name: str,
         graph_nodes: list[GraphNodeModel],
         secrets: dict[str, str],
         retry_policy: RetryPolicyModel | None,
@@ -94,7 +95,8 @@ class _StateManagerBase:
         if self._validate_locally:
             from exospherehost.validation import GraphTemplateError, validate_graph
 
-            problems = validate_graph(graph_nodes, store_config, [trigger.expression for trigger in triggers or ()])
+            crons = [trigger.expression for trigger in triggers or ()]
+            problems = validate_graph(graph_nodes, store_config, crons, name=graph_name, secrets=secrets)
             if problems:
                 raise GraphTemplateError(problems)
         from exospherehost import _wire as wire
@@ -207,7 +209,7 @@ class StateManager(_StateManagerBase):
         (GraphTemplateError lists every problem); `StateManager(..., validate_locally=False)` skips that."""
         from exospherehost import _calls
 
-        body = self._checked_body(graph_nodes, secrets, retry_policy, store_config, triggers)
+        body = self._checked_body(graph_name, graph_nodes, secrets, retry_policy, store_config, triggers)
         return await self._run(_calls.upsert_graph(self._where(), graph_name, body, validation_timeout,
                                                    polling_interval))  # fmt: skip
 
@@ -366,7 +368,7 @@ class SyncStateManager(_StateManagerBase):
         """See StateManager.upsert_graph."""
         from exospherehost import _calls
 
-        body = self._checked_body(graph_nodes, secrets, retry_policy, store_config, triggers)
+        body = self._checked_body(graph_name, graph_nodes, secrets, retry_policy, store_config, triggers)
         return self._run(_calls.upsert_graph(self._where(), graph_name, body, validation_timeout, polling_interval))
 
     def health(self) -> HealthResult:

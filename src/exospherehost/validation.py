@@ -10,26 +10,37 @@ the way the server computes them, depth first in `next_nodes` order, so a graph 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from exosphere_api.models.graph_node import GraphNode, Unites
 from exosphere_api.models.store_config import StoreConfig
 from exospherehost.errors import ExosphereError
 
-__all__ = ["GraphTemplateError", "Problem", "validate_graph"]
+__all__ = ["RULES", "GraphTemplateError", "Problem", "node_repr", "validate_graph"]
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One broken rule: the node it concerns (None for the whole graph) and the server's message."""
+    """One broken rule: the node it concerns (None for the whole graph), the server's message, the rule (the
+    server's validator that reports it: see `RULES`) and where in the upsert body it lies (`nodes[1].inputs.x`)."""
 
     identifier: str | None
     message: str
+    rule: str = "graph"
+    where: str = "nodes"
 
     def __str__(self) -> str:
         return self.message if self.identifier is None else f"node {self.identifier!r}: {self.message}"
+
+
+RULES = ("name", "namespace", "nodes", "next_nodes", "secrets", "unites", "connected", "acyclic", "inputs")
+"""The state manager's validators of a graph template, in the order it runs them: `name` ("Name cannot be empty"),
+`namespace`, `nodes` (unique identifiers), `next_nodes` (existing targets; on the same field, so judged only when
+the identifiers are unique), `secrets` (no empty name) are field
+validators, reported together; `unites` (targets), `connected` (one root, the walk, every node reached),
+`acyclic` and `inputs` (strings, placeholders, parents, store keys) run after them, and the first that fails is
+the only one reported. `validate_graph` reports every rule that fails (`cron` problems come first)."""
 
 
 class GraphTemplateError(ExosphereError, ValueError):
@@ -42,96 +53,154 @@ class GraphTemplateError(ExosphereError, ValueError):
 
 
 def validate_graph(
-    nodes: Sequence[GraphNode], store_config: StoreConfig | None = None, cron_expressions: Sequence[str] = ()
+    nodes: Sequence[GraphNode],
+    store_config: StoreConfig | None = None,
+    cron_expressions: Sequence[str] = (),
+    *,
+    name: str | None = None,
+    namespace: str | None = None,
+    secrets: Mapping[str, str] | None = None,
 ) -> list[Problem]:
-    """Every problem the state manager would report for this graph; empty when it will accept it."""
-    problems = [Problem(None, f"Invalid cron expression: {e}") for e in cron_expressions if not valid_cron(e)]
-    problems += _Graph(nodes, store_config).problems()
+    """Every problem the state manager would report for this graph (its name, namespace and secrets when given);
+    empty when it will accept it."""
+    problems = [Problem(None, f"Invalid cron expression: {expression}", "cron", f"triggers[{index}].expression")
+                for index, expression in enumerate(cron_expressions) if not valid_cron(expression)]  # fmt: skip
+    if name is not None and not name.strip():
+        problems.append(Problem(None, "Name cannot be empty", "name", "name"))
+    if namespace is not None and not namespace.strip():
+        problems.append(Problem(None, "Namespace cannot be empty", "namespace", "namespace"))
+    graph = _Graph(nodes, store_config)
+    problems += graph.node_list()
+    if any(not secret for secret in secrets or {}):
+        problems.append(Problem(None, "Secrets cannot be empty", "secrets", "secrets"))
+    problems += graph.unites()
+    if not any(problem.rule in ("nodes", "next_nodes", "unites") for problem in problems):
+        problems += graph.structure()
     return problems
+
+
+def node_repr(node: GraphNode) -> str:
+    """The node as the server's pydantic NodeTemplate prints itself (its messages quote it)."""
+    unites = None
+    if isinstance(node.unites, Unites):
+        strategy = node.unites.strategy.value
+        unites = _Repr(f"Unites(identifier={node.unites.identifier!r}, strategy=<UnitesStrategyEnum.{strategy}: "
+                       f"{strategy!r}>)")  # fmt: skip
+    return (f"NodeTemplate(node_name={node.node_name!r}, namespace={node.namespace!r}, "
+            f"identifier={node.identifier!r}, inputs={node.inputs!r}, next_nodes={node.next_nodes!r}, "
+            f"unites={unites!r})")  # fmt: skip
+
+
+class _Repr(str):
+    def __repr__(self) -> str:
+        return str(self)
 
 
 class _Graph:
     def __init__(self, nodes: Sequence[GraphNode], store_config: StoreConfig | None) -> None:
         self.nodes = list(nodes)
         self.by_id = {node.identifier: node for node in self.nodes}
+        self.index: dict[str, int] = {}
+        for index, node in enumerate(self.nodes):
+            self.index.setdefault(node.identifier, index)
         self.store_keys: set[str] = set()
         if store_config is not None:
             self.store_keys = set(store_config.required_keys) | set(store_config.default_values)
 
-    def problems(self) -> list[Problem]:
-        found = self.identifiers() + self.targets()
-        if found:
-            return found  # the later rules need a well-formed graph
+    def node_list(self) -> list[Problem]:
+        """The field validators of `nodes`: unique identifiers (rule `nodes`), existing targets (`next_nodes`; the
+        server checks them only when the identifiers are unique)."""
+        found: list[Problem] = []
+        seen: set[str] = set()
+        for index, node in enumerate(self.nodes):
+            if node.identifier in seen:
+                found.append(Problem(node.identifier, f"Node identifier {node.identifier} is not unique", "nodes",
+                                     f"nodes[{index}]"))  # fmt: skip
+            seen.add(node.identifier)
+        for index, node in enumerate(self.nodes):
+            for position, target in enumerate(node.next_nodes or ()):
+                if target not in self.by_id:
+                    found.append(Problem(node.identifier, f"Node identifier {target} does not exist in the graph",
+                                         "next_nodes", f"nodes[{index}].next_nodes[{position}]"))  # fmt: skip
+        return found
+
+    def structure(self) -> list[Problem]:
+        """The model validators after `unites`, each reported in full, the later ones only where the earlier leave
+        a graph they can judge (a root, a walk)."""
+        found: list[Problem] = []
         incoming = dict.fromkeys(self.by_id, 0)
         for node in self.nodes:
             for target in node.next_nodes or ():
                 incoming[target] += 1
             if node.unites:
                 incoming[node.identifier] += 1
-        roots = [node.identifier for node in self.nodes if incoming[node.identifier] == 0]
+        roots = [node for node in self.nodes if incoming[node.identifier] == 0]
         if len(roots) != 1:
-            listed = [f"identifier={root!r}" for root in roots]
+            listed = ", ".join(node_repr(node) for node in roots)
             return [Problem(None, "There should be exactly one root node in the graph but found "
-                                  f"{len(roots)} nodes with zero in-degree: [{', '.join(listed)}]")]  # fmt: skip
-        walk = Walk(self.by_id, roots[0])
+                                  f"{len(roots)} nodes with zero in-degree: [{listed}]", "connected")]  # fmt: skip
+        root = roots[0].identifier
+        walk = Walk(self.by_id, root)
         if walk.waiting:
-            found.append(Problem(None, f"Error building dependency graph: Graph is disconnected at: {walk.waiting}"))
+            found.append(Problem(None, f"Error building dependency graph: Graph is disconnected at: {walk.waiting}",
+                                 "connected"))  # fmt: skip
         for node in self.nodes:
-            if node.identifier != roots[0] and not walk.is_parent(roots[0], node.identifier):
-                found.append(Problem(node.identifier, f"Node {node.identifier} is not connected to the root node"))
+            if node.identifier != root and not walk.is_parent(root, node.identifier):
+                found.append(Problem(node.identifier, f"Node {node.identifier} is not connected to the root node",
+                                     "connected", self._at(node)))  # fmt: skip
         for node in self.nodes:
             if node.identifier in walk.cyclic:
-                found.append(Problem(node.identifier, f"Node {node.identifier} is not acyclic"))
+                found.append(Problem(node.identifier, f"Node {node.identifier} is not acyclic", "acyclic",
+                                     self._at(node)))  # fmt: skip
         for node in self.nodes:
             found += self.inputs(node, walk)
         return found
 
-    def identifiers(self) -> list[Problem]:
-        seen: set[str] = set()
-        found: list[Problem] = []
-        for node in self.nodes:
-            if node.identifier in seen:
-                found.append(Problem(node.identifier, f"Node identifier {node.identifier} is not unique"))
-            seen.add(node.identifier)
-        return found
+    def _at(self, node: GraphNode) -> str:
+        return f"nodes[{self.index[node.identifier]}]"
 
-    def targets(self) -> list[Problem]:
+    def unites(self) -> list[Problem]:
         found: list[Problem] = []
-        for node in self.nodes:
-            for target in node.next_nodes or ():
-                if target not in self.by_id:
-                    found.append(Problem(node.identifier, f"Node identifier {target} does not exist in the graph"))
         for node in self.nodes:
             if node.unites:
-                target = node.unites.identifier
+                target, at = node.unites.identifier, f"{self._at(node)}.unites.identifier"
                 if target not in self.by_id:
                     found.append(Problem(node.identifier, f"Node {node.identifier} has an unites target {target} "
-                                                          "that does not exist"))  # fmt: skip
+                                                          "that does not exist", "unites", at))  # fmt: skip
                 if target == node.identifier:
-                    found.append(Problem(node.identifier, f"Node {node.identifier} has an unites target {target} "
-                                                          "that is the same as the node itself"))  # fmt: skip
+                    message = (
+                        f"Node {node.identifier} has an unites target {target} that is the same as the node itself"
+                    )
+                    found.append(Problem(node.identifier, message, "unites", at))
         return found
 
     def inputs(self, node: GraphNode, walk: Walk) -> list[Problem]:
+        """Per input value, as the server judges it: each identifier it names once (those that are not parents),
+        then each store key once (those the store config lacks). The server keeps both in sets, so its order
+        among several is Python's string hash order; here it is the order of first appearance."""
         found: list[Problem] = []
-        for value in node.inputs.values():
+        for name, value in node.inputs.items():
+            at = f"{self._at(node)}.inputs.{name}"
             if not isinstance(value, str):
-                found.append(Problem(node.identifier, f"Input {value} is not a string"))
+                found.append(Problem(node.identifier, f"Input {value} is not a string", "inputs", at))
                 continue
             try:
                 references = placeholders(value)
             except ValueError as error:
                 found.append(Problem(node.identifier, f"Error creating dependent string for input {value} check "
-                                                      f"syntax string: {error}"))  # fmt: skip
+                                                      f"syntax string: {error}", "inputs", at))  # fmt: skip
                 continue
-            for identifier, field in dict.fromkeys(references):
-                if identifier == "store":
-                    if field not in self.store_keys:
-                        found.append(Problem(node.identifier, f"Input {value} depends on store key {field} but the "
-                                             "store config has no such required key or default value"))  # fmt: skip
-                elif not walk.is_parent(identifier, node.identifier):
-                    found.append(Problem(node.identifier, f"Input {value} depends on {identifier} but {identifier} "
-                                                          f"is not a parent of {node.identifier}"))  # fmt: skip
+            identifiers = dict.fromkeys(identifier for identifier, _ in references if identifier != "store")
+            keys = dict.fromkeys(key for identifier, key in references if identifier == "store")
+            for identifier in identifiers:
+                if not walk.is_parent(identifier, node.identifier):
+                    message = (f"Input {value} depends on {identifier} but {identifier} is not a parent of "
+                               f"{node.identifier}")  # fmt: skip
+                    found.append(Problem(node.identifier, message, "inputs", at))
+            for key in keys:
+                if key not in self.store_keys:
+                    found.append(Problem(node.identifier, f"Input {value} depends on {key} but {key} is not a "
+                                                          "required key or a default value", "inputs", at))  # fmt: skip
         return found
 
 
@@ -290,47 +359,9 @@ def substitute(text: str, value_of: Callable[[str, str], str]) -> str:
     return "".join(resolved)
 
 
-_MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
-_DAYS = "sun|mon|tue|wed|thu|fri|sat"
-_FIELDS = ((0, 59, None), (0, 23, None), (1, 31, None), (1, 12, _MONTHS), (0, 7, _DAYS))
-_ITEM = re.compile(r"(?P<start>\*|\?|[0-9]+|[a-z]{3})(?:-(?P<end>[0-9]+|[a-z]{3}))?(?:/(?P<step>[0-9]+))?", re.I)
-_SPECIAL = re.compile(r"[0-9]*L|[0-9]+W|LW|[0-9a-z]{1,3}#[1-5]|[0-9a-z]{1,3}L", re.I)
-
-
 def valid_cron(expression: str) -> bool:
-    """A classic five-field cron line (minute hour day-of-month month day-of-week) with numbers, names, ranges,
-    steps and lists, as croniter reads it; rarer croniter forms (L, W, #) are let through to the server."""
-    fields = expression.split()
-    if len(fields) != len(_FIELDS):
-        return False
-    return all(_valid_field(field, *limits) for field, limits in zip(fields, _FIELDS, strict=True))
+    """Whether the state manager accepts `expression`: it asks `croniter.is_valid` (croniter 6 in its lock file),
+    which takes 5 to 7 fields, `@daily`-style names, L, W and # and refuses some forms classic cron allows."""
+    from croniter import croniter  # imported only when a trigger is checked
 
-
-def _valid_field(field: str, low: int, high: int, names: str | None) -> bool:
-    for item in field.split(","):
-        if _SPECIAL.fullmatch(item):
-            continue
-        match = _ITEM.fullmatch(item)
-        if match is None:
-            return False
-        start, end, step = match["start"], match["end"], match["step"]
-        if step is not None and int(step) == 0:
-            return False
-        if start in ("*", "?"):
-            if end is not None:
-                return False
-            continue
-        first, last = _value(start, low, names), _value(end, low, names) if end is not None else None
-        if first is None or not low <= first <= high:
-            return False
-        if end is not None and (last is None or not low <= last <= high):
-            return False
-    return True
-
-
-def _value(text: str, low: int, names: str | None) -> int | None:
-    if text.isdigit():
-        return int(text)
-    if names is None or text.lower() not in names.split("|"):
-        return None
-    return names.split("|").index(text.lower()) + low
+    return bool(croniter.is_valid(expression))

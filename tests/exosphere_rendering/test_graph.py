@@ -133,8 +133,8 @@ def test_problems_are_the_state_managers_with_their_paths() -> None:
     assert problems == [
         GraphProblem("nodes[1].inputs.bad", "b", "Error creating dependent string for input ${{ a.output }} check "
                      "syntax string: Invalid syntax string placeholder  a.output  for: ${{ a.output }}"),
-        GraphProblem("nodes[1].inputs.key", "b", "Input ${{ store.missing }} depends on store key missing but the "
-                     "store config has no such required key or default value"),
+        GraphProblem("nodes[1].inputs.key", "b", "Input ${{ store.missing }} depends on missing but missing is not a "
+                     "required key or a default value"),
     ]  # fmt: skip
 
 

@@ -49,8 +49,12 @@ def test_exactly_one_root() -> None:
                                  "zero in-degree: []")]  # fmt: skip
     (only,) = problems(node("n1", "n2", unites="n2"), node("n2", "n3"), node("n3", unites="n1"))
     assert only[1].startswith("There should be exactly one root node in the graph but found 0 nodes")
-    (two,) = problems(node("a"), node("b"))
-    assert "found 2 nodes with zero in-degree" in two[1]
+    (two,) = problems(node("a"), node("b", x="1"))
+    assert two[1] == (
+        "There should be exactly one root node in the graph but found 2 nodes with zero in-degree: "
+        "[NodeTemplate(node_name='N', namespace='ns', identifier='a', inputs={}, next_nodes=[], unites=None), "
+        "NodeTemplate(node_name='N', namespace='ns', identifier='b', inputs={'x': '1'}, next_nodes=[], unites=None)]"
+    )  # the server's pydantic repr of each root
 
 
 def test_every_node_reached_from_the_root() -> None:
@@ -80,8 +84,27 @@ def test_store_placeholders_need_a_declared_key() -> None:
     store = StoreConfigModel(required_keys=["cursor"], default_values={"size": "1"})
     graph = (node("n1", "n2"), node("n2", a="${{ store.cursor }}-${{ store.size }}", b="${{ store.page }}"))
     assert [message for _, message in problems(*graph, store=store)] == [
-        "Input ${{ store.page }} depends on store key page but the store config has no such required key or "
-        "default value"
+        "Input ${{ store.page }} depends on page but page is not a required key or a default value"
+    ]
+
+
+def test_each_missing_parent_or_key_is_reported_once_per_input_identifiers_first() -> None:
+    graph = (node("n1", "n2"), node("n2", "n3"), node("n3", a="${{ store.k }} ${{ n9x.outputs.a }} ${{ store.k }} "
+                                                            "${{ n9x.outputs.b }}", b="${{ store.k }}"))  # fmt: skip
+    assert [message for _, message in problems(*graph)] == [
+        "Input ${{ store.k }} ${{ n9x.outputs.a }} ${{ store.k }} ${{ n9x.outputs.b }} depends on n9x but n9x is "
+        "not a parent of n3",
+        "Input ${{ store.k }} ${{ n9x.outputs.a }} ${{ store.k }} ${{ n9x.outputs.b }} depends on k but k is not a "
+        "required key or a default value",
+        "Input ${{ store.k }} depends on k but k is not a required key or a default value",
+    ]
+
+
+def test_blank_names_and_empty_secret_names_are_refused_as_the_server_does() -> None:
+    found = validate_graph([node("n1")], name="  ", secrets={"": "value", "ok": ""})
+    assert [(problem.rule, problem.message, problem.where) for problem in found] == [
+        ("name", "Name cannot be empty", "name"),
+        ("secrets", "Secrets cannot be empty", "secrets"),
     ]
 
 
@@ -92,13 +115,15 @@ def test_placeholders_keep_the_servers_grammar() -> None:
         placeholders("${{ x.y }}")
 
 
-@pytest.mark.parametrize("expression", ["0 9 * * 1-5", "*/15 * * * *", "0 0 1 jan,jul mon-fri", "5-10/2 0 * * 7"])
+@pytest.mark.parametrize("expression", ["0 9 * * 1-5", "*/15 * * * *", "0 0 1 jan,jul mon-fri", "5-10/2 0 * * 7",
+                                        "@daily", "@hourly", "0 0 * * * *", "0 0 * * * * 2030"])  # fmt: skip
 def test_cron_lines_the_server_accepts(expression: str) -> None:
     assert valid_cron(expression)
 
 
 @pytest.mark.parametrize("expression", ["", "* * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *",
-                                        "*/0 * * * *", "a b c d e", "* * * * 8", "1-x * * * *"])  # fmt: skip
+                                        "*/0 * * * *", "a b c d e", "* * * * 8", "1-x * * * *", "0 0 * * 5L",
+                                        "? * * * *", "L * * * *", "0 0 LW * *"])  # fmt: skip
 def test_cron_lines_the_server_refuses(expression: str) -> None:
     assert not valid_cron(expression)
 

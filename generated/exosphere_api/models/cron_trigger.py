@@ -7,7 +7,7 @@ from typing import Annotated, Literal, TypeAlias
 from msgspec import Meta, Struct
 
 
-class CronTriggerEntry(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class CronTriggerEntry(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """A cron trigger as the upsert body carries it: the kind tag first, then the schedule."""
 
     type: Literal["CRON"]
@@ -15,7 +15,7 @@ class CronTriggerEntry(Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     value: CronTrigger
 
 
-class CronTrigger(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class CronTrigger(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """A schedule written as a classic cron line, read in UTC by the released server (no timezone field)."""
 
     expression: Annotated[

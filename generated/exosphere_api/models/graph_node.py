@@ -15,7 +15,7 @@ class UnitesStrategy(str, Enum):
     ALL_DONE = "ALL_DONE"
 
 
-class GraphNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class GraphNode(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """One node of a graph template as the SDK sends it in an upsert body (and as the server echoes it back); the 400-layer graph rules live in the SDK's local validator, not here."""
 
     node_name: Annotated[
@@ -50,7 +50,7 @@ class GraphNode(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, r
     """Makes this node wait for the whole subtree under another node; absent or null means it does not unite."""
 
 
-class Unites(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class Unites(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Join point: the node runs once the named node's descendants are finished according to the strategy."""
 
     identifier: Annotated[

@@ -22,7 +22,7 @@ class RetryStrategy(str, Enum):
     FIXED_EQUAL_JITTER = "FIXED_EQUAL_JITTER"
 
 
-class RetryPolicy(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class RetryPolicy(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Graph-wide retry rule for failed node states: up to 1 + max_retries attempts, with a delay computed from the strategy (all times in milliseconds)."""
 
     max_retries: Annotated[int, Meta(ge=0)] = 3

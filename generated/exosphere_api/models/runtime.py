@@ -23,7 +23,7 @@ class StateStatus(str, Enum):
     RETRY_CREATED = "RETRY_CREATED"
 
 
-class RegisterNodesRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class RegisterNodesRequest(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Body of PUT /{version}/namespace/{namespace}/nodes/, by which a runtime announces the node classes it can execute."""
 
     runtime_name: str
@@ -34,7 +34,7 @@ class RegisterNodesRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_o
     """The node classes offered by the runtime."""
 
 
-class NodeRegistration(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class NodeRegistration(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """One node class offered by a runtime, with the JSON Schemas of its inputs and outputs."""
 
     name: str
@@ -71,7 +71,7 @@ class RegisteredNode(Struct, frozen=True, kw_only=True, repr_omit_defaults=True)
     """Names of the secrets the node needs."""
 
 
-class EnqueueRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class EnqueueRequest(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Body of POST /{version}/namespace/{namespace}/states/enqueue: ask for up to batch_size runnable states of the listed nodes."""
 
     nodes: Annotated[List[str], Meta(min_length=1)]
@@ -111,35 +111,35 @@ class EnqueuedState(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Run the state belongs to; sent by the local state manager of this project, the released server does not send it."""
 
 
-class ExecutedRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class ExecutedRequest(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Body of POST .../state/{state_id}/executed; more than one output fans out into several next states."""
 
     outputs: List[Dict[str, Any]]
     """One output object per produced result."""
 
 
-class ErroredRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class ErroredRequest(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Body of POST .../state/{state_id}/errored: the failure message of the node."""
 
     error: str
     """What went wrong."""
 
 
-class PruneRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class PruneRequest(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Body of POST .../state/{state_id}/prune: stop this branch, keeping some data for inspection."""
 
     data: Dict[str, Any]
     """Arbitrary data recorded with the pruned state."""
 
 
-class ReEnqueueAfterRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class ReEnqueueAfterRequest(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Body of POST .../state/{state_id}/re-enqueue-after: run the state again after a pause."""
 
     enqueue_after: Annotated[int, Meta(gt=0)]
     """Pause in milliseconds."""
 
 
-class ManualRetryRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class ManualRetryRequest(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Body of POST .../state/{state_id}/manual-retry: run the state again as a new state with this fanout_id; each fanout_id works once per node of a run."""
 
     fanout_id: str

@@ -7,7 +7,7 @@ from typing import Annotated, Dict, List, TypeAlias
 from msgspec import Meta, Struct
 
 
-class StoreConfig(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class StoreConfig(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Declares the run-scoped key/value store of a graph: keys every trigger must supply and fallback values for others."""
 
     required_keys: List[StoreKey] = []

@@ -7,7 +7,7 @@ from typing import Annotated, Dict
 from msgspec import Meta, Struct
 
 
-class TriggerGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class TriggerGraphRequest(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Body of POST /{version}/namespace/{namespace}/graph/{graph_name}/trigger; the SDK always sends all three members, in this order."""
 
     start_delay: Annotated[int, Meta(ge=0)] = 0

@@ -22,7 +22,7 @@ class ValidationStatus(str, Enum):
     ONGOING = "ONGOING"
 
 
-class UpsertGraphRequest(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, repr_omit_defaults=True):
+class UpsertGraphRequest(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
     """Body of PUT /{version}/namespace/{namespace}/graph/{graph_name}; the SDK leaves out retry_policy, store_config and triggers when they are None."""
 
     secrets: Dict[str, str]

@@ -25,7 +25,7 @@ import random
 import sqlite3
 import uuid
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from exosphere_api import codec
 from exosphere_api.models.graph_node import GraphNode
@@ -36,11 +36,12 @@ from exosphere_api.models.runtime import (
     ExecutedRequest,
     PruneRequest,
     ReEnqueueAfterRequest,
-    RegisterNodesRequest,
+    RegisteredNode,
 )
+from exospherehost.local import bodies
 from exospherehost.local.clock import Clock
 from exospherehost.local.ids import new_object_id, new_state_id
-from exospherehost.local.wire import INT64_MAX, at_most_int64, decode, detail, due_ms, now_ms, now_naive, unprocessable
+from exospherehost.local.wire import INT64_MAX, at_most_int64, detail, due_ms, now_ms, now_naive
 from exospherehost.validation import substitute
 from sdkcore.local.database import Database
 from sdkcore.local.http import Response
@@ -96,28 +97,28 @@ def insert_state(
 def register_nodes(database: Database, clock: Clock, namespace: str, body: bytes) -> Response:
     """Record each node under the path namespace (also its runtime_namespace), as the server does: a new node
     gets an id and created_at = updated_at = now; a known one keeps them and takes the new runtime and schemas."""
-    request = decode(body, RegisterNodesRequest)
+    request = bodies.read_body(body, "RegisterNodesRequest")
+    nodes = [RegisteredNode(**node) for node in request["nodes"]]
     stamp = now_naive(clock)
     with database.transaction() as connection:
-        for node in request.nodes:
+        for node in nodes:
             connection.execute(
                 "INSERT INTO registered_nodes (namespace, name, runtime_name, inputs_schema, outputs_schema, secrets,"
                 " id, runtime_namespace, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (namespace, name) DO UPDATE SET runtime_name = excluded.runtime_name,"
                 " runtime_namespace = excluded.runtime_namespace, inputs_schema = excluded.inputs_schema,"
                 " outputs_schema = excluded.outputs_schema, secrets = excluded.secrets",
-                (namespace, node.name, request.runtime_name, json.dumps(node.inputs_schema),
+                (namespace, node.name, request["runtime_name"], json.dumps(node.inputs_schema),
                  json.dumps(node.outputs_schema), json.dumps(node.secrets), new_object_id(clock), namespace, stamp,
                  stamp),
             )  # fmt: skip
-    registered = [codec.to_builtins(node) for node in request.nodes]
-    return Response.json(200, {"runtime_name": request.runtime_name, "runtime_namespace": request.runtime_namespace,
-                               "registered_nodes": registered})  # fmt: skip
+    registered = [codec.to_builtins(node) for node in nodes]
+    return Response.json(200, {"runtime_name": request["runtime_name"], "registered_nodes": registered})
 
 
 def enqueue(database: Database, clock: Clock, namespace: str, body: bytes) -> Response:
-    request = decode(body, EnqueueRequest)
-    batch_size = at_most_int64(request.batch_size, "batch_size")
+    request = bodies.decode(body, EnqueueRequest)
+    batch_size = max(0, at_most_int64(request.batch_size, "batch_size"))  # the server tries batch_size times
     marks = ", ".join("?" for _ in request.nodes)
     with database.transaction() as connection:
         rows = connection.execute(
@@ -166,10 +167,10 @@ def _graph(connection: sqlite3.Connection, state: sqlite3.Row) -> sqlite3.Row:
 
 
 def executed(database: Database, clock: Clock, namespace: str, state_id: str, body: bytes) -> Response:
-    request = decode(body, ExecutedRequest)
+    request = bodies.decode(body, ExecutedRequest)
     with database.transaction() as connection:
         state = _queued(connection, namespace, state_id)
-        outputs = request.outputs or [{}]
+        outputs: list[dict[str, Any]] = request.outputs or [{}]
         finished = [state_id]
         connection.execute("UPDATE states SET status = 'EXECUTED', outputs = ?, updated_at = ? WHERE state_id = ?",
                            (json.dumps(outputs[0]), now_naive(clock), state_id))  # fmt: skip
@@ -282,7 +283,7 @@ def _unite(
 
 
 def errored(database: Database, clock: Clock, namespace: str, state_id: str, body: bytes) -> Response:
-    request = decode(body, ErroredRequest)
+    request = bodies.decode(body, ErroredRequest)
     with database.transaction() as connection:
         state = _state(connection, namespace, state_id)
         if state["status"] == "EXECUTED":
@@ -322,7 +323,7 @@ def retry_delay(policy: RetryPolicy, attempt: int, rng: random.Random | None = N
 
 
 def prune(database: Database, clock: Clock, namespace: str, state_id: str, body: bytes) -> Response:
-    request = decode(body, PruneRequest)
+    request = bodies.decode(body, PruneRequest)
     with database.transaction() as connection:
         state = _queued(connection, namespace, state_id)
         connection.execute("UPDATE states SET status = 'PRUNED', data = ?, updated_at = ? WHERE state_id = ?",
@@ -331,7 +332,7 @@ def prune(database: Database, clock: Clock, namespace: str, state_id: str, body:
 
 
 def re_enqueue_after(database: Database, clock: Clock, namespace: str, state_id: str, body: bytes) -> Response:
-    request = decode(body, ReEnqueueAfterRequest)
+    request = bodies.decode(body, ReEnqueueAfterRequest)
     delay = at_most_int64(request.enqueue_after, "enqueue_after")
     with database.transaction() as connection:
         _state(connection, namespace, state_id)
@@ -359,22 +360,9 @@ def manual_retry(database: Database, clock: Clock, namespace: str, state_id: str
 
 
 def _fanout_id(body: bytes) -> str:
-    """The manual-retry body's `fanout_id` (other members ignored), refused as FastAPI's pydantic model refuses."""
-    if not body.strip():
-        raise unprocessable([{"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}])
-    document: Any = decode(body, cast("type[Any]", object))
-    if not isinstance(document, dict):
-        raise unprocessable([{"type": "model_attributes_type", "loc": ["body"],
-                              "msg": "Input should be a valid dictionary or object to extract fields from",
-                              "input": document}])  # fmt: skip
-    if "fanout_id" not in document:
-        raise unprocessable([{"type": "missing", "loc": ["body", "fanout_id"], "msg": "Field required",
-                              "input": document}])  # fmt: skip
-    value: Any = cast("dict[str, Any]", document)["fanout_id"]
-    if not isinstance(value, str):
-        raise unprocessable([{"type": "string_type", "loc": ["body", "fanout_id"],
-                              "msg": "Input should be a valid string", "input": value}])  # fmt: skip
-    return value
+    """The manual-retry body's `fanout_id`, read as the server's model reads it."""
+    fanout_id: str = bodies.read_body(body, "ManualRetryRequest")["fanout_id"]
+    return fanout_id
 
 
 def secrets(database: Database, clock: Clock, namespace: str, state_id: str, body: bytes) -> Response:

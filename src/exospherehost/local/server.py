@@ -17,6 +17,7 @@ Extension of the upstream API: each state in the enqueue answer also carries `ru
 from __future__ import annotations
 
 import json
+import logging
 import os
 import queue
 import threading
@@ -26,24 +27,22 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 import msgspec
-from msgspec import UNSET
 
 from exosphere_api import codec
 from exosphere_api.models.graph_node import GraphNode
 from exosphere_api.models.retry_policy import RetryPolicy
 from exosphere_api.models.store_config import StoreConfig
 from exosphere_api.models.trigger_graph import TriggerGraphRequest
-from exosphere_api.models.upsert_graph import UpsertGraphRequest
-from exospherehost.local import observe, runs
+from exospherehost.local import bodies, observe, runs
 from exospherehost.local.clock import Clock, SystemClock
+from exospherehost.local.graph_verdict import rejection
 from exospherehost.local.ids import new_object_id
 from exospherehost.local.schema import SCHEMA, upgrade
 from exospherehost.local.verify import verify
-from exospherehost.local.wire import RejectedError, at_most_int64, decode, detail, due_ms, now_naive, unprocessable
+from exospherehost.local.wire import RejectedError, at_most_int64, detail, due_ms, internal_error, now_naive
 from exospherehost.local_defaults import DEFAULT_API_KEY, DEFAULT_DATABASE
-from exospherehost.models import CronTrigger, GraphNodeModel, ModelValidationError, RetryPolicyModel, StoreConfigModel
 from exospherehost.statemanager import StateManager, SyncStateManager
-from exospherehost.validation import placeholders, substitute, valid_cron, validate_graph
+from exospherehost.validation import placeholders, substitute
 from sdkcore.local.database import Database
 from sdkcore.local.http import (
     AsyncInProcessTransport,
@@ -58,6 +57,7 @@ from sdkcore.local.http import (
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_DATABASE", "LocalStateManager"]
 
 IN_PROCESS_URL = "http://exosphere.in-process"
+_log = logging.getLogger("exospherehost.local")
 REQUEST_ID = "x-exosphere-request-id"
 
 
@@ -75,40 +75,6 @@ def _graph_document(row: Any, *, as_stored: bool) -> dict[str, Any]:
         "validation_status": row["validation_status"],
         "validation_errors": json.loads(row["validation_errors"]),
     }
-
-
-def _model_problems(error: ModelValidationError, prefix: list[str | int]) -> list[dict[str, Any]]:
-    return [{"type": problem["type"], "loc": [*prefix, *problem["loc"]], "msg": problem["msg"],
-             "input": problem["input"]} for problem in error.errors()]  # fmt: skip
-
-
-class _Nodes(msgspec.Struct):
-    """The upsert body's nodes only, each read as an object, so that the models judge them (and word the problems)
-    as the server's pydantic models do."""
-
-    nodes: list[dict[str, Any]]
-
-
-def _checked_nodes(body: bytes) -> list[GraphNodeModel]:
-    """The nodes through the models' rules (trimmed, checked) as the server's pydantic models apply them."""
-    checked: list[GraphNodeModel] = []
-    problems: list[dict[str, Any]] = []
-    for index, values in enumerate(decode(body, _Nodes).nodes):
-        unknown = sorted(set(values) - set(GraphNodeModel.__struct_fields__))
-        if unknown:
-            problems += [
-                {"type": "extra_forbidden", "loc": ["body", "nodes", index, name],
-                 "msg": "Extra inputs are not permitted", "input": values[name]}
-                for name in unknown
-            ]  # fmt: skip
-            continue
-        try:
-            checked.append(GraphNodeModel(**values))
-        except ModelValidationError as error:
-            problems += _model_problems(error, ["body", "nodes", index])
-    if problems:
-        raise unprocessable(problems)
-    return checked
 
 
 class LocalStateManager:
@@ -161,6 +127,9 @@ class LocalStateManager:
             response = answer()
         except RejectedError as rejected:
             response = rejected.response
+        except Exception:  # what the released server's unhandled-exceptions middleware answers, logged
+            _log.exception("%s %s failed", request.method, request.path)
+            response = internal_error().response
         return _stamped(request, response)
 
     def answer_head(self, head: Request) -> Response | None:
@@ -189,7 +158,7 @@ class LocalStateManager:
             raise detail(404, "Not Found")
         namespace, kind, rest = parts[2], parts[3], parts[4:]
         handler: Any = None
-        if kind == "graph" and len(rest) == 1 and method in ("PUT", "GET"):
+        if kind == "graph" and len(rest) == 1 and rest[0] and method in ("PUT", "GET"):
             handler = self.upsert_graph if method == "PUT" else self.get_graph
         elif kind == "graph" and len(rest) == 2 and rest[1] == "trigger" and method == "POST":
             handler = self.trigger
@@ -221,30 +190,26 @@ class LocalStateManager:
         )
 
     def upsert_graph(self, namespace: str, graph_name: str, body: bytes) -> Response:
-        nodes = _checked_nodes(body)
-        request = decode(body, UpsertGraphRequest)
-        retry_policy = self._model(RetryPolicyModel, request.retry_policy, "retry_policy")
-        store_config = self._model(StoreConfigModel, request.store_config, "store_config")
-        triggers = request.triggers if request.triggers is not UNSET else []
-        bad_crons = [{"type": "value_error", "loc": ["body", "triggers", index, "value", "expression"],
-                      "msg": "Value error, Invalid cron expression", "input": trigger.value.expression}
-                     for index, trigger in enumerate(triggers) if not valid_cron(trigger.value.expression)]  # fmt: skip
-        if bad_crons:
-            raise unprocessable(bad_crons)
-        for index, trigger in enumerate(triggers):
-            try:
-                CronTrigger(expression=trigger.value.expression)
-            except ModelValidationError as error:
-                raise unprocessable(_model_problems(error, ["body", "triggers", index, "value"])) from None
-        problems = validate_graph(nodes, store_config)
-        if problems:
-            raise detail(400, "Error validating graph template: " + "\n".join(p.message for p in problems))
+        request = bodies.read_body(body, "UpsertGraphRequest")
+        nodes, secrets, triggers = request["nodes"], request["secrets"], request["triggers"]
+        retry_policy, store_config = request["retry_policy"], request["store_config"]
+        stored = self._graph(namespace, graph_name)
+        name = graph_name.strip()  # the server stores the name trimmed and looks it up as given
+        if stored is None and name != graph_name and self._graph(namespace, name) is not None:
+            raise internal_error()  # its insert then breaks the unique (name, namespace) index
+        refused = rejection(name=graph_name, namespace=namespace, nodes=nodes, secrets=secrets,
+                            retry_policy=retry_policy, store_config=store_config, triggers=triggers,
+                            stored_id=None if stored is None else stored["id"])  # fmt: skip
+        if refused is not None:
+            raise detail(400, refused)
+        stored_nodes = [node if node.next_nodes is not None else msgspec.structs.replace(node, next_nodes=[])
+                        for node in nodes]  # fmt: skip  # saving re-reads them: the validator makes None []
         stamp = now_naive(self._clock)
         with self.database.transaction() as connection:
             values = (
-                namespace, graph_name, codec.encode(nodes).decode(), json.dumps(request.secrets),
+                namespace, name, codec.encode(stored_nodes).decode(), json.dumps(secrets),
                 codec.encode(retry_policy or RetryPolicy()).decode(),
-                codec.encode(store_config or StoreConfig()).decode(), codec.encode(triggers).decode(),
+                codec.encode(store_config or StoreConfig()).decode(), json.dumps(triggers),
                 "PENDING", "[]", stamp, stamp, new_object_id(self._clock),
             )  # fmt: skip
             connection.execute(  # an update keeps the id, created_at and place in the list
@@ -257,18 +222,9 @@ class LocalStateManager:
                 " updated_at = excluded.updated_at",
                 values,
             )
-            row = runs.graph_row(connection, namespace, graph_name)
-        self._pending.put((namespace, graph_name))
+            row = runs.graph_row(connection, namespace, name)
+        self._pending.put((namespace, name))
         return Response.json(201, _graph_document(row, as_stored=True))
-
-    @staticmethod
-    def _model(model: Any, value: Any, field: str) -> Any:
-        if value is UNSET:
-            return None
-        try:
-            return model(**codec.to_builtins(value))
-        except ModelValidationError as error:
-            raise unprocessable(_model_problems(error, ["body", field])) from None
 
     def get_graph(self, namespace: str, graph_name: str) -> Response:
         row = self._graph(namespace, graph_name)
@@ -281,7 +237,7 @@ class LocalStateManager:
         return rows[0] if rows else None
 
     def trigger(self, namespace: str, graph_name: str, body: bytes) -> Response:
-        request = decode(body, TriggerGraphRequest)
+        request = bodies.decode(body, TriggerGraphRequest)
         at_most_int64(request.start_delay, "start_delay")
         graph = self._graph(namespace, graph_name)
         if graph is None:
@@ -297,7 +253,8 @@ class LocalStateManager:
                 raise detail(400, f"Invalid input: 400: Root node can have only store identifier as dependent but "
                                   f"got {identifier}")  # fmt: skip
             if key in request.store:
-                return request.store[key]
+                given: str = request.store[key]
+                return given
             if key in defaults:
                 return defaults[key]
             raise detail(400, f"Invalid input: 400: Dependent {key} not found in store for root node "

@@ -48,7 +48,21 @@ def detail(status: int, message: str) -> RejectedError:
     return RejectedError(Response.json(status, {"detail": message}))
 
 
+INTERNAL_ERROR = "internal server error, please reach out to support team at nivedit@exosphere.host"
+"""The released server's answer to anything unforeseen (500, its unhandled-exceptions middleware)."""
+
+
+def internal_error() -> RejectedError:
+    return RejectedError(Response.json(500, {"success": False, "detail": INTERNAL_ERROR}))
+
+
 def unprocessable(problems: list[dict[str, Any]]) -> RejectedError:
+    """FastAPI's 422; its 500 when a problem's input holds NaN or an infinity (JSON cannot write them: `NaN` in a
+    body is read by Python's parser, then the answer cannot be written)."""
+    try:
+        json.dumps(problems, allow_nan=False)
+    except ValueError:
+        return internal_error()
     return RejectedError(Response.json(422, {"detail": problems}))
 
 

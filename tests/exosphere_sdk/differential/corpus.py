@@ -74,7 +74,29 @@ TRIGGERS: list[dict[str, Any]] = [
     {"graph_name": "graph-3", "store": None, "inputs": None},
 ]
 
-BAD_MODELS: list[tuple[str, dict[str, Any]]] = [
+# Model inputs, good and bad: pydantic's lax integers (what code written for 0.0.3 may pass), strict strings, and
+# the validators' messages.
+MODELS: list[tuple[str, dict[str, Any]]] = [
+    ("RetryPolicyModel", {"max_retries": "3", "backoff_factor": 2.0, "exponent": True}),
+    ("RetryPolicyModel", {"max_retries": " 4 ", "backoff_factor": "2.0", "max_delay": "1_000"}),
+    ("RetryPolicyModel", {"max_retries": False, "exponent": "+7", "max_delay": 2**70}),
+    ("RetryPolicyModel", {"max_retries": 1.5}),
+    ("RetryPolicyModel", {"max_retries": None, "backoff_factor": "1e2", "exponent": "1.5"}),
+    ("RetryPolicyModel", {"max_retries": [], "backoff_factor": {}, "exponent": "abc", "max_delay": "  "}),
+    ("RetryPolicyModel", {"backoff_factor": 1e20, "exponent": False, "max_delay": "0"}),
+    ("RetryPolicyModel", {"max_retries": "-1", "backoff_factor": "-2.0", "exponent": "0x10", "max_delay": 9.3e18}),
+    ("StoreConfigModel", {"required_keys": [1, None, "a"], "default_values": {"k": 1, "j": None}}),
+    ("StoreConfigModel", {"required_keys": "abc", "default_values": []}),
+    ("GraphNodeModel", {"node_name": 1, "namespace": None, "identifier": "a"}),
+    ("GraphNodeModel", {"node_name": "A", "namespace": "ns", "identifier": "a", "inputs": []}),
+    ("GraphNodeModel", {"node_name": "A", "namespace": "ns", "identifier": "a", "next_nodes": "b"}),
+    ("GraphNodeModel", {"node_name": "A", "namespace": "ns", "identifier": "a", "next_nodes": [1, " b"]}),
+    ("GraphNodeModel", {"node_name": "A", "namespace": "ns", "identifier": "a", "unites": {"strategy": "ALL_DONE"}}),
+    ("GraphNodeModel", {"node_name": "A", "namespace": "ns", "identifier": "a", "unites": {"identifier": 1}}),
+    ("GraphNodeModel", {"node_name": "A", "namespace": "ns"}),
+    ("GraphNodeModel", {"node_name": " A ", "namespace": " ns ", "identifier": " a ", "next_nodes": None}),
+    ("UnitesModel", {"identifier": "a", "strategy": "ALL_SOMETIMES"}),
+    ("CronTrigger", {"expression": 5}),
     ("GraphNodeModel", {"node_name": " ", "namespace": "ns", "identifier": "a"}),
     ("GraphNodeModel", {"node_name": "A", "namespace": "ns", "identifier": "  "}),
     ("GraphNodeModel", {"node_name": "A", "namespace": "ns", "identifier": " store"}),

@@ -1,5 +1,6 @@
 """Runs the differential corpus with whichever `exospherehost` this interpreter imports, against the capture
-server named by EXOSPHERE_STATE_MANAGER_URI, and prints the validation messages of the bad inputs as JSON."""
+server named by EXOSPHERE_STATE_MANAGER_URI, and prints as JSON what the models make of each input of MODELS: the
+values they hold (lax integers converted) or every problem (type, loc, msg, input)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from corpus import BAD_MODELS, TRIGGERS, graphs
+from corpus import MODELS, TRIGGERS, graphs
 
 import exospherehost
 
@@ -40,15 +41,17 @@ async def main() -> None:
         await manager.upsert_graph(**arguments)
     for call in TRIGGERS:
         await manager.trigger(**call)
-    messages = []
-    for model, arguments in BAD_MODELS:
+    verdicts = []
+    for model, arguments in MODELS:
         try:
-            getattr(exospherehost, model)(**arguments)
+            built = getattr(exospherehost, model)(**arguments)
         except ValueError as error:
-            messages.append([[list(problem["loc"]), problem["msg"]] for problem in error.errors()])  # type: ignore[attr-defined]
+            problems = error.errors()  # type: ignore[attr-defined]
+            verdicts.append(["refused", [[problem["type"], list(problem["loc"]), problem["msg"], problem["input"]]
+                                         for problem in problems]])  # fmt: skip
         else:
-            messages.append(None)
-    print(json.dumps(messages))
+            verdicts.append(["built", built.model_dump(mode="json")])
+    print(json.dumps(verdicts))
 
 
 asyncio.run(main())
