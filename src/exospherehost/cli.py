@@ -51,7 +51,20 @@ def _problems_of(argument: str) -> list[Finding]:
         graph = load_graph(argument)
     except ValueError as error:
         return [Finding("$", "unreadable", str(error))]
-    return [Finding(problem.path, "graph-template", problem.message) for problem in graph.problems()]
+    found = [] if is_reference(argument) else _unknown_members(Path(argument).read_bytes())
+    return found + [Finding(problem.path, "graph-template", problem.message) for problem in graph.problems()]
+
+
+def _unknown_members(body: bytes) -> list[Finding]:
+    """A member of the file the upsert body has no place for: the state manager would drop it without a word."""
+    import json
+
+    from exosphere_api.models.upsert_graph import UpsertGraphRequest
+    from sdkcore.unknown_members import unknown_members
+
+    return [Finding(path[2:] if path.startswith("$.") else path, "unknown-member",
+                    "not a member of the upsert body: the state manager ignores it (a misspelt key?)")
+            for path in unknown_members(json.loads(body), UpsertGraphRequest)]  # fmt: skip
 
 
 def validate(options: argparse.Namespace) -> int:

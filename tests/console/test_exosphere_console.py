@@ -96,3 +96,18 @@ def test_render_usage_errors_exit_2(files, capsys) -> None:
     assert main(["render", "--run", "r"]) == 2  # no namespace
     assert main(["render", "/no/such/file.json"]) == 2
     assert main([]) == 0
+
+
+def test_validate_names_members_the_state_manager_would_drop(tmp_path: Path, capsys) -> None:
+    body = {"secrets": {}, "name": "g", "nodes": [
+        {"node_name": "A", "namespace": NS, "identifier": "a", "inputs": {}, "next_node": ["b"]},
+        {"node_name": "B", "namespace": NS, "identifier": "b", "inputs": {"k": {"free": "form"}}, "unites": {
+            "identifier": "a", "stratgy": "ALL_DONE"}}],
+        "triggers": [{"type": "CRON", "value": {"expression": "@daily", "timezone": "UTC"}}]}  # fmt: skip
+    path = tmp_path / "typo.json"
+    path.write_text(json.dumps(body))
+    assert main(["validate", str(path)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    dropped = [line.split(": ")[1] for line in lines if line.endswith("[unknown-member]")]
+    assert dropped == ["name", "nodes[0].next_node", "nodes[1].unites.stratgy", "triggers[0].value.timezone"]
+    assert f"{path}: nodes[1]: Node b is not connected to the root node [graph-template]" in lines

@@ -16,15 +16,15 @@ class CronTriggerEntry(Struct, frozen=True, kw_only=True, repr_omit_defaults=Tru
 
 
 class CronTrigger(Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
-    """A schedule written as a classic cron line, read in UTC by the released server (no timezone field)."""
+    """A schedule, read in UTC by the released server (no timezone field; a member it does not know is ignored)."""
 
     expression: Annotated[
         str,
         Meta(
-            pattern="^[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+([\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+){4}[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*\\Z"
+            pattern="^[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*(@[A-Za-z]+|[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+([\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+){4,6})[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*\\Z"
         ),
     ]
-    """Exactly five whitespace-separated fields (minute hour day-of-month month day-of-week); full cron syntax is checked by the SDK's local validator."""
+    """A cron line as croniter reads it (the server asks croniter.is_valid): five to seven whitespace-separated fields (minute hour day-of-month month day-of-week [second] [year]) or a name such as @daily; the fields' syntax is croniter's, checked by the SDK's local validator and the server, not by this pattern."""
 
 
 Trigger: TypeAlias = CronTriggerEntry
