@@ -245,6 +245,11 @@ class LocalRouter:
         """A SyncWaygridClient that reaches this router in process, with no socket."""
         return SyncWaygridClient(IN_PROCESS_URL, api_key, http_transport=InProcessTransport(self), **settings)
 
+    @property
+    def closed(self) -> bool:
+        """True once `close()` ran (the `with` block ended): clients of it then get a connection error."""
+        return self.database.closed
+
     def close(self) -> None:
         """Stop executing (the thread ends after the handler it is in) and close the database."""
         if self.executor is not None:

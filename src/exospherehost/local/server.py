@@ -328,6 +328,11 @@ class LocalStateManager:
         return SyncStateManager(namespace, IN_PROCESS_URL, self._api_key,
                                 http_transport=InProcessTransport(self), **options)  # fmt: skip
 
+    @property
+    def closed(self) -> bool:
+        """True once `close()` ran (the `with` block ended): clients of it then get a connection error."""
+        return self.database.closed
+
     def close(self) -> None:
         self._pending.put(None)
         self._verifier.join(timeout=10)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sdkcore.local.http import Request, Response
 
-__all__ = ["MEMORY", "Database"]
+__all__ = ["MEMORY", "Database", "DatabaseClosedError"]
 
 MEMORY = ":memory:"
 
@@ -53,6 +53,10 @@ def _private_file(path: Path) -> None:
             continue
 
 
+class DatabaseClosedError(RuntimeError):
+    """A local server's database used after the server was closed."""
+
+
 class Database:
     """`Database(path)` opens (and creates) the file, `Database(MEMORY)` a private in-memory one."""
 
@@ -62,6 +66,7 @@ class Database:
             _private_file(Path(self.path))
         self._connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._connection.row_factory = sqlite3.Row
+        self.closed = False
         self.lock = threading.RLock()
         self._depth = 0  # transactions open in the thread holding the lock; only the outermost commits
         with self.lock:
@@ -75,6 +80,7 @@ class Database:
         """Hold the lock and commit what the block wrote, all or nothing; a transaction opened inside another
         one is part of it."""
         with self.lock:
+            self._check_open()
             if self._depth:
                 self._depth += 1
                 try:
@@ -96,11 +102,19 @@ class Database:
 
     def query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         with self.lock:
+            self._check_open()
             return self._connection.execute(sql, parameters).fetchall()
 
     def close(self) -> None:
+        """Close the file; using the database afterwards raises DatabaseClosedError. Closing twice is harmless."""
         with self.lock:
+            self.closed = True
             self._connection.close()
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise DatabaseClosedError(f"the database {self.path!r} is closed: its server's `with` block has ended "
+                                      "(or close() was called)")  # fmt: skip
 
     def idempotent(
         self, header: str, request: Request, handle: Callable[[], Response], reused: Callable[[str], Response]

@@ -655,6 +655,12 @@ def _request(request: httpx.Request, body: bytes) -> Request:
     return Request.build(request.method, request.url.raw_path.decode("ascii"), dict(request.headers.items()), body)
 
 
+def _check_open(app: App, request: httpx.Request) -> None:
+    """A closed server is gone, as one whose process ended: httpx's ConnectError (the SDKs' APIConnectionError)."""
+    if getattr(app, "closed", False):
+        raise httpx.ConnectError(f"{app!r} is closed: use it inside its `with` block", request=request)
+
+
 class InProcessTransport(httpx.BaseTransport):
     """An httpx transport that calls the app directly: `httpx.Client(transport=InProcessTransport(app))`."""
 
@@ -662,6 +668,7 @@ class InProcessTransport(httpx.BaseTransport):
         self._app = app
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        _check_open(self._app, request)
         return _response(request, self._app(_request(request, request.read())))
 
 
@@ -672,6 +679,7 @@ class AsyncInProcessTransport(httpx.AsyncBaseTransport):
         self._app = app
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        _check_open(self._app, request)
         body = await request.aread()
         answer = await asyncio.to_thread(self._app, _request(request, body))
         return _response(request, answer)
