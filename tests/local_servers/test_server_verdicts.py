@@ -10,12 +10,14 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
 
 from exospherehost.local import MEMORY, LocalStateManager
-from exospherehost.validation import valid_cron
+from exospherehost.local.bodies import read_body
+from exospherehost.validation import valid_cron, validate_graph
 from sdkcore.local.http import InProcessTransport
 
 VECTORS = Path(__file__).parents[2] / "spec" / "vectors" / "exosphere" / "server"
@@ -102,3 +104,26 @@ def test_request_bodies_are_judged_as_the_real_server_judged_them(
 @pytest.mark.parametrize("row", CRONS, ids=[repr(row["expression"]) for row in CRONS])
 def test_cron_expressions_are_judged_by_croniter_as_the_server_judges_them(row: dict[str, Any]) -> None:
     assert valid_cron(row["expression"]) is row["valid"]
+
+
+def _server_messages(detail: str) -> list[str]:
+    """The messages of the server's 400 text: each error's `Value error, ...` up to its `[type=` (lines joined)."""
+    return [line for text in re.findall(r"Value error, (.*?) \[type=value_error", detail, re.DOTALL)
+            for line in text.split("\n")]  # fmt: skip
+
+
+REFUSED = [case for case in UPSERTS if case["response"]["status"] == 400 and not case["name"].startswith("update-")]
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[case["name"] for case in REFUSED])
+def test_the_sdks_local_validation_reports_at_least_what_the_server_refused(case: dict[str, Any]) -> None:
+    """`validate_graph` (what `upsert_graph` checks before sending) lists every problem, a superset of the first
+    failing check the server reports."""
+    request = read_body(json.dumps(case["request"]["body"]).encode(), "UpsertGraphRequest")
+    name = unquote(case["request"]["path"].rsplit("/", 1)[1])
+    crons = [trigger["value"]["expression"] for trigger in request["triggers"]]
+    found = [problem.message for problem in validate_graph(
+        request["nodes"], request["store_config"], crons, name=name, secrets=request["secrets"])]  # fmt: skip
+    expected = _server_messages(case["response"]["body"]["detail"])
+    assert expected
+    assert [message for message in expected if message not in found] == []
