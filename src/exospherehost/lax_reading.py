@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from enum import Enum
+from fractions import Fraction
 from typing import Any
 
 __all__ = ["Problems", "pydantic_text", "read_enum", "read_int", "read_str", "short_repr"]
@@ -22,6 +24,8 @@ Loc = tuple[str | int, ...]
 _WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # noqa: E501
 _INTEGER_TEXT = re.compile(r"(?P<sign>[+-]?)(?P<digits>[0-9](?:_?[0-9])*)(?:\.0+)?", re.ASCII)
 _INT64 = 2**63
+_MAX_DIGITS = 4300  # Python's limit on converting a string to an int
+_TOO_LARGE = "Unable to parse input string as an integer, exceeded maximum size"
 
 
 class Problems:
@@ -53,8 +57,10 @@ class Problems:
             self.items.append({**problem, "loc": (*loc, *problem["loc"])})
 
 
-def read_int(value: Any, loc: Loc, problems: Problems, *, gt: int | None = None, ge: int | None = None) -> int | None:
-    """`value` as an int (None, and a problem, when pydantic refuses it)."""
+def read_int(
+    value: Any, loc: Loc, problems: Problems, *, gt: int | None = None, ge: int | None = None, le: int | None = None
+) -> int | None:
+    """`value` as an int (None, and a problem, when pydantic refuses it), within `gt`, `ge` and `le`."""
     number = _as_int(value, loc, problems)
     if number is None:
         return None
@@ -64,38 +70,60 @@ def read_int(value: Any, loc: Loc, problems: Problems, *, gt: int | None = None,
     if ge is not None and not number >= ge:
         problems.add(loc, "greater_than_equal", f"Input should be greater than or equal to {ge}", value, {"ge": ge})
         return None
+    if le is not None and not number <= le:
+        problems.add(loc, "less_than_equal", f"Input should be less than or equal to {le}", value, {"le": le})
+        return None
     return number
 
 
 def _as_int(value: Any, loc: Loc, problems: Problems) -> int | None:
     if isinstance(value, int):  # bool too: True is 1
         return int(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
+    if isinstance(value, (float, Decimal)):
+        if not value.is_finite() if isinstance(value, Decimal) else not math.isfinite(value):
             problems.add(loc, "finite_number", "Input should be a finite number", value)
-        elif not value.is_integer():
+        elif value != int(value):
             problems.add(loc, "int_from_float", "Input should be a valid integer, got a number with a fractional part",
                          value)  # fmt: skip
-        elif not -_INT64 < value < _INT64:
-            problems.add(loc, "int_parsing_size", "Unable to parse input string as an integer, exceeded maximum size",
-                         value)  # fmt: skip
+        elif isinstance(value, float) and not -_INT64 < value < _INT64:
+            problems.add(loc, "int_parsing_size", _TOO_LARGE, value)
         else:
             return int(value)
         return None
-    if isinstance(value, str):
-        match = _INTEGER_TEXT.fullmatch(value.strip(_WHITESPACE))
-        if match is None:
-            problems.add(loc, "int_parsing", "Input should be a valid integer, unable to parse string as an integer",
-                         value)  # fmt: skip
-            return None
-        magnitude = int(match["digits"].replace("_", ""))
-        return -magnitude if match["sign"] == "-" else magnitude
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return int(value)
+        problems.add(loc, "int_from_float", "Input should be a valid integer, got a number with a fractional part",
+                     value)  # fmt: skip
+        return None
+    if isinstance(value, (str, bytes)):
+        return _int_from_text(value, loc, problems)
     problems.add(loc, "int_type", "Input should be a valid integer", value)
     return None
 
 
+def _int_from_text(value: str | bytes, loc: Loc, problems: Problems) -> int | None:
+    try:
+        text = value if isinstance(value, str) else value.decode()
+    except UnicodeDecodeError:
+        text = "-"  # no integer
+    match = _INTEGER_TEXT.fullmatch(text.strip(_WHITESPACE))
+    if match is None:
+        problems.add(loc, "int_parsing", "Input should be a valid integer, unable to parse string as an integer",
+                     value)  # fmt: skip
+        return None
+    digits = match["digits"].replace("_", "")
+    significant = digits.lstrip("0") or "0"
+    if len(digits) > _MAX_DIGITS and len(significant) > 18:  # beyond 64 bits, pydantic asks Python's int()
+        problems.add(loc, "int_parsing_size", _TOO_LARGE, value)
+        return None
+    magnitude = int(significant)
+    return -magnitude if match["sign"] == "-" else magnitude
+
+
 def read_str(value: Any, loc: Loc, problems: Problems) -> str | None:
-    """`value` when it is a string (pydantic's `str` takes no number, bool or null)."""
+    """`value` when it is a string (pydantic's `str` takes no number, bool or null; the bytes it would decode are
+    refused here too, see the README's limits of the drop-in models)."""
     if isinstance(value, str):
         return value
     problems.add(loc, "string_type", "Input should be a valid string", value)

@@ -235,6 +235,7 @@ class GraphNodeModel(GraphNode, _Model, frozen=True, kw_only=True):
             and identifier != "store"
             and type(self.namespace) is str
             and type(self.inputs) is dict
+            and all(type(key) is str for key in self.inputs)  # pyright: ignore[reportUnknownVariableType]
             and self.unites is None
         ):
             if following is UNSET:

@@ -135,3 +135,36 @@ def test_400s_are_the_first_failing_check_in_pydantics_text(client: httpx.Client
         "Error validating graph template: 1 validation error for GraphTemplate\nname\n  Value error, Name cannot be "
         "empty [type=value_error, input_value='  ', input_type=str]" + PYDANTIC_DOCS
     )
+
+
+def test_review_findings_are_the_servers_answers(client: httpx.Client) -> None:
+    """What an adversarial differential review found (each answer checked against the real server)."""
+    huge = "1" * 4301  # beyond 64 bits pydantic asks Python's int(), which stops at 4300 digits
+    for path, document, field in (("/graph/none/trigger", {"start_delay": huge}, ["body", "start_delay"]),
+                                  ("/graph/g", body(retry_policy={"max_retries": huge}),
+                                   ["body", "retry_policy", "max_retries"])):  # fmt: skip
+        answer = client.put(path, json=document) if path == "/graph/g" else client.post(path, json=document)
+        too_large = "Unable to parse input string as an integer, exceeded maximum size"
+        expected = {"type": "int_parsing_size", "loc": field, "msg": too_large, "input": huge}
+        assert answer.json() == {"detail": [expected]}
+    big = client.post("/graph/none/trigger", json={"start_delay": "11111111111111111111"}).json()["detail"][0]
+    assert (big["type"], big["input"]) == ("less_than_equal", "11111111111111111111")  # the input as sent
+    assert client.put("/graph/g", json=body()).status_code == 201
+    invalid = client.put("/graph/g%20", json=body(node("a"), node("b")))  # judged before the name clash
+    assert invalid.status_code == 400
+    assert "input_value={'name': 'g ', 'namespace" in invalid.json()["detail"]
+    assert client.put("/graph/g%20", json=body()).status_code == 500  # stored as "g", which exists: the unique index
+    padded = "http://local/v0/namespace/%20ns%20/graph/h"
+    assert client.put(padded, json=body()).status_code == 201
+    assert client.get("/graph/h").status_code == 200  # the namespace is stored trimmed...
+    assert client.get(padded).json() == {"detail": "Graph template h not found in namespace  ns "}  # ...read as given
+
+
+def test_the_drop_in_models_refuse_what_pydantic_refuses_from_python() -> None:
+    with pytest.raises(ValueError, match=r"inputs\.1\.\[key\]\n  Input should be a valid string"):
+        GraphNodeModel(node_name="A", namespace="ns", identifier="a", inputs={1: "x"})  # type: ignore[dict-item]
+    from decimal import Decimal
+    from fractions import Fraction
+
+    policy = RetryPolicyModel(max_retries=Decimal("2"), backoff_factor=Fraction(6, 2), exponent=b"4")  # type: ignore[arg-type]
+    assert (policy.max_retries, policy.backoff_factor, policy.exponent) == (2, 3, 4)

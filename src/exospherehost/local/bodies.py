@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from exospherehost.lax_reading import Loc, Problems, read_enum, read_int, read_str
-from exospherehost.local.wire import read_json, unprocessable
+from exospherehost.local.wire import INT64_MAX, read_json, unprocessable
 from exospherehost.models import (
     REQUIRED,
     GraphNodeModel,
@@ -45,9 +45,13 @@ def text(value: Any, loc: Loc, problems: Problems) -> Any:
     return BAD if found is None else found
 
 
-def integer(*, gt: int | None = None, ge: int | None = None) -> Reader:
+def integer(*, gt: int | None = None, ge: int | None = None, stored: bool = False) -> Reader:
+    """An int field; `stored`: one SQLite keeps, so at most INT64_MAX (a documented difference: the released server
+    takes more, then fails on MongoDB or, for `batch_size`, tries that many times)."""
+    le = INT64_MAX if stored else None
+
     def read(value: Any, loc: Loc, problems: Problems) -> Any:
-        found = read_int(value, loc, problems, gt=gt, ge=ge)
+        found = read_int(value, loc, problems, gt=gt, ge=ge, le=le)
         return BAD if found is None else found
 
     return read
@@ -189,12 +193,12 @@ UPSERT_GRAPH: list[Field] = [
 MODELS: dict[str, list[Field]] = {
     "UpsertGraphRequest": UPSERT_GRAPH,
     "TriggerGraphRequest": [("store", mapping(text), dict), ("inputs", mapping(text), dict),
-                            ("start_delay", integer(ge=0), 0)],
-    "EnqueueRequest": [("nodes", sequence(text), REQUIRED), ("batch_size", integer(), REQUIRED)],
+                            ("start_delay", integer(ge=0, stored=True), 0)],
+    "EnqueueRequest": [("nodes", sequence(text), REQUIRED), ("batch_size", integer(stored=True), REQUIRED)],
     "ExecutedRequest": [("outputs", sequence(mapping(None)), REQUIRED)],
     "ErroredRequest": [("error", text, REQUIRED)],
     "PruneRequest": [("data", mapping(None), REQUIRED)],
-    "ReEnqueueAfterRequest": [("enqueue_after", integer(gt=0), REQUIRED)],
+    "ReEnqueueAfterRequest": [("enqueue_after", integer(gt=0, stored=True), REQUIRED)],
     "ManualRetryRequest": [("fanout_id", text, REQUIRED)],
     "RegisterNodesRequest": [
         ("runtime_name", text, REQUIRED),

@@ -41,7 +41,7 @@ from exosphere_api.models.runtime import (
 from exospherehost.local import bodies
 from exospherehost.local.clock import Clock
 from exospherehost.local.ids import new_object_id, new_state_id
-from exospherehost.local.wire import INT64_MAX, at_most_int64, detail, due_ms, now_ms, now_naive
+from exospherehost.local.wire import INT64_MAX, detail, due_ms, now_ms, now_naive
 from exospherehost.validation import substitute
 from sdkcore.local.database import Database
 from sdkcore.local.http import Response
@@ -118,7 +118,7 @@ def register_nodes(database: Database, clock: Clock, namespace: str, body: bytes
 
 def enqueue(database: Database, clock: Clock, namespace: str, body: bytes) -> Response:
     request = bodies.decode(body, EnqueueRequest)
-    batch_size = max(0, at_most_int64(request.batch_size, "batch_size"))  # the server tries batch_size times
+    batch_size = max(0, request.batch_size)  # the server tries batch_size times
     marks = ", ".join("?" for _ in request.nodes)
     with database.transaction() as connection:
         rows = connection.execute(
@@ -333,7 +333,7 @@ def prune(database: Database, clock: Clock, namespace: str, state_id: str, body:
 
 def re_enqueue_after(database: Database, clock: Clock, namespace: str, state_id: str, body: bytes) -> Response:
     request = bodies.decode(body, ReEnqueueAfterRequest)
-    delay = at_most_int64(request.enqueue_after, "enqueue_after")
+    delay = request.enqueue_after
     with database.transaction() as connection:
         _state(connection, namespace, state_id)
         at = due_ms(clock, delay)

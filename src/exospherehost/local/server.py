@@ -39,7 +39,7 @@ from exospherehost.local.graph_verdict import rejection
 from exospherehost.local.ids import new_object_id
 from exospherehost.local.schema import SCHEMA, upgrade
 from exospherehost.local.verify import verify
-from exospherehost.local.wire import RejectedError, at_most_int64, detail, due_ms, internal_error, now_naive
+from exospherehost.local.wire import RejectedError, detail, due_ms, internal_error, now_naive
 from exospherehost.local_defaults import DEFAULT_API_KEY, DEFAULT_DATABASE
 from exospherehost.statemanager import StateManager, SyncStateManager
 from exospherehost.validation import placeholders, substitute
@@ -194,20 +194,20 @@ class LocalStateManager:
         nodes, secrets, triggers = request["nodes"], request["secrets"], request["triggers"]
         retry_policy, store_config = request["retry_policy"], request["store_config"]
         stored = self._graph(namespace, graph_name)
-        name = graph_name.strip()  # the server stores the name trimmed and looks it up as given
-        if stored is None and name != graph_name and self._graph(namespace, name) is not None:
-            raise internal_error()  # its insert then breaks the unique (name, namespace) index
         refused = rejection(name=graph_name, namespace=namespace, nodes=nodes, secrets=secrets,
                             retry_policy=retry_policy, store_config=store_config, triggers=triggers,
                             stored_id=None if stored is None else stored["id"])  # fmt: skip
         if refused is not None:
             raise detail(400, refused)
+        name, space = graph_name.strip(), namespace.strip()  # stored trimmed, looked up as given
+        if stored is None and (space, name) != (namespace, graph_name) and self._graph(space, name) is not None:
+            raise internal_error()  # the server's insert breaks its unique (name, namespace) index
         stored_nodes = [node if node.next_nodes is not None else msgspec.structs.replace(node, next_nodes=[])
                         for node in nodes]  # fmt: skip  # saving re-reads them: the validator makes None []
         stamp = now_naive(self._clock)
         with self.database.transaction() as connection:
             values = (
-                namespace, name, codec.encode(stored_nodes).decode(), json.dumps(secrets),
+                space, name, codec.encode(stored_nodes).decode(), json.dumps(secrets),
                 codec.encode(retry_policy or RetryPolicy()).decode(),
                 codec.encode(store_config or StoreConfig()).decode(), json.dumps(triggers),
                 "PENDING", "[]", stamp, stamp, new_object_id(self._clock),
@@ -222,8 +222,8 @@ class LocalStateManager:
                 " updated_at = excluded.updated_at",
                 values,
             )
-            row = runs.graph_row(connection, namespace, name)
-        self._pending.put((namespace, name))
+            row = runs.graph_row(connection, space, name)
+        self._pending.put((space, name))
         return Response.json(201, _graph_document(row, as_stored=True))
 
     def get_graph(self, namespace: str, graph_name: str) -> Response:
@@ -238,7 +238,6 @@ class LocalStateManager:
 
     def trigger(self, namespace: str, graph_name: str, body: bytes) -> Response:
         request = bodies.decode(body, TriggerGraphRequest)
-        at_most_int64(request.start_delay, "start_delay")
         graph = self._graph(namespace, graph_name)
         if graph is None:
             raise detail(404, f"Graph template not found for namespace {namespace} and graph {graph_name}")

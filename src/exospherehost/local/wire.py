@@ -81,15 +81,6 @@ def due_ms(clock: Clock, delay: int) -> int:
     return min(now_ms(clock) + delay, INT64_MAX)
 
 
-def at_most_int64(value: int, field: str) -> int:
-    """`value` of body member `field`; 422 as pydantic words a `Field(le=...)` when SQLite cannot store it."""
-    if value > INT64_MAX:
-        raise unprocessable([{"type": "less_than_equal", "loc": ["body", field],
-                              "msg": f"Input should be less than or equal to {INT64_MAX}", "input": value,
-                              "ctx": {"le": INT64_MAX}}])  # fmt: skip
-    return value
-
-
 def read_json(body: bytes) -> None:
     """RejectedError unless FastAPI would read `body` as JSON (see the module's docstring)."""
     if not body:
