@@ -6,7 +6,8 @@ the answers recorded from the real server, `spec/vectors/exosphere/server/`).
 
 Each model is a list of fields `(name, reader, default)`; a reader returns the value it read, or `BAD` after
 adding its problems. The graph models (nodes, retry policy, store config) are read by the drop-in models of
-`exospherehost.models`, which hold the same rules, with the server's class names in their messages."""
+`exospherehost.models`, which hold the same rules; their problems are worded as FastAPI words them (a value that
+should be an object is `model_attributes_type`, a missing field quotes the object it is missing from)."""
 
 from __future__ import annotations
 
