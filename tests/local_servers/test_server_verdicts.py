@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -82,7 +83,19 @@ def test_graph_upserts_are_answered_as_the_real_server_answered(local: LocalStat
         for stamp in ("created_at", "updated_at"):
             if stamp in body:
                 body[stamp] = "<time>"
-    assert _loosely(body) == _loosely(expected["body"])
+    assert _by_this_python(_loosely(body)) == _by_this_python(_loosely(expected["body"]))
+
+
+RECORDED_ON = (3, 12)  # the Python the real server ran on when the answers were recorded
+
+
+def _by_this_python(body: Any) -> Any:
+    """The body, where it quotes Python's own JSON parser (`json_invalid`: its offset and message, which changed
+    in 3.13 for some inputs), kept only on the Python the answers were recorded on: both servers quote theirs."""
+    if sys.version_info[:2] == RECORDED_ON or not isinstance(body, dict) or not isinstance(body.get("detail"), list):
+        return body
+    return {"detail": [{**problem, "loc": problem["loc"][:1], "ctx": None} if problem["type"] == "json_invalid"
+                       else problem for problem in body["detail"]]}  # fmt: skip
 
 
 @pytest.mark.parametrize("case", BODIES, ids=[case["name"] for case in BODIES])
