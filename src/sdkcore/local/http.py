@@ -1,35 +1,33 @@
-"""A local server's HTTP layer: an `App` answers a `Request` with a `Response`; `serve()` puts it on a TCP port
-(a thread per connection, HTTP/1.1 keep-alive) and `InProcessTransport` / `AsyncInProcessTransport` hand it to an
-httpx client with no socket at all.
+"""A local server's HTTP layer: an `App` answers a `Request` with a `Response` (`app.py`); `serve()` puts it on a
+TCP port (a thread per connection, HTTP/1.1 keep-alive) and `InProcessTransport` / `AsyncInProcessTransport`
+(`in_process.py`) hand it to an httpx client with no socket at all. Every name is importable from here.
 
-On a port, what a connection may do is bounded by `Limits` (body size, header, body and keep-alive timeouts, the
-number of connections served at once). Past a limit, or for a request the server cannot read (a bad
+On a port, what a connection may do is bounded by `Limits` (`limits.py`: body size, header, body and keep-alive
+timeouts, the number of connections served at once). Past a limit, or for a request the server cannot read (a bad
 `Content-Length` or chunk size), the server answers in the app's error style (`errors=`, a JSON body) and closes
 the connection. An app that can refuse a request from its head alone (a missing API key) gives `early=`: the
 refusal is sent before the body is read. Binding beyond loopback logs a warning (`Server.exposed`)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import io
 import ipaddress
-import json
 import logging
 import re
 import selectors
 import socket
 import threading
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
 
-import httpx
+from sdkcore.local.app import App, Early, ErrorBody, Request, Response, error_body, finish
+from sdkcore.local.in_process import AsyncInProcessTransport, InProcessTransport
+from sdkcore.local.limits import Limits, nesting_exceeds
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -53,76 +51,6 @@ __all__ = [
 logger = logging.getLogger("sdkcore.local")
 
 
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    """The path with %-escapes decoded, split at `/` before decoding (see `segments`)."""
-    segments: tuple[str, ...]
-    headers: Mapping[str, str]
-    """Header names in lower case."""
-    body: bytes = b""
-
-    @classmethod
-    def build(cls, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Request:
-        raw_path = urlsplit(target).path or "/"
-        segments = tuple(unquote(part) for part in raw_path.split("/")[1:])
-        lowered = {name.lower(): value for name, value in headers.items()}
-        return cls(method.upper(), unquote(raw_path), segments, lowered, body)
-
-
-@dataclass
-class Response:
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict[str, str])
-
-    @classmethod
-    def json(cls, status: int, document: Any, headers: Mapping[str, str] | None = None) -> Response:
-        return cls(status, json.dumps(document, separators=(",", ":")).encode(), dict(headers or {}))
-
-
-App = Callable[[Request], Response]
-Early = Callable[[Request], "Response | None"]
-"""Given a request's head (its body not read yet, `body` empty), the answer when the head decides it (a missing
-API key), else None: the body is read and the app called."""
-ErrorBody = Callable[[int, str], Response]
-"""The answer the server itself gives (400, 408, 413, 431, 500, 501, 503) from a status and a message."""
-
-
-def error_body(status: int, message: str) -> Response:
-    """The default error style: `{"error": message}`."""
-    return Response.json(status, {"error": message})
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What a served connection may do. The real servers set their own limits (or none); these are the local
-    servers' choices, documented in README "Local servers". Past one the server answers in the app's error style
-    and closes the connection."""
-
-    max_body_bytes: int = 16 * 1024 * 1024
-    """A larger body is refused with 413 before it is read: by its Content-Length, or as its chunks arrive."""
-    header_timeout: float = 10.0
-    """Seconds for a request's line and headers, from its first byte (from the accept on a new connection)."""
-    body_timeout: float = 30.0
-    """Seconds to receive a whole body, and to send a whole answer; a body too slow is answered 408."""
-    idle_timeout: float = 30.0
-    """Seconds a kept-alive connection may wait for its next request before the server closes it."""
-    max_connections: int = 256
-    """Connections served at once; one more is answered 503 (`Retry-After: 1`) and closed."""
-
-    def __post_init__(self) -> None:
-        for name in ("max_body_bytes", "max_connections"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"Limits.{name} must be a positive integer, got {value!r}")
-        for name in ("header_timeout", "body_timeout", "idle_timeout"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
-                raise ValueError(f"Limits.{name} must be a positive number of seconds, got {value!r}")
-
-
 def is_loopback(host: str) -> bool:
     """Whether `host` (a name or an address) is this machine only: it resolves, and only to loopback addresses.
     "" and 0.0.0.0 (every interface) are not."""
@@ -136,42 +64,6 @@ def is_loopback(host: str) -> bool:
         return bool(found) and all(ipaddress.ip_address(str(address)).is_loopback for address in found)
     except ValueError:
         return False
-
-
-_SQUARE = bytes.maketrans(b"{}", b"[]")
-_STRUCTURE = bytes(byte for byte in range(256) if byte not in b'"[]{}')  # the bytes translate() deletes
-_NESTING = [0] * 256
-_NESTING[ord("[")], _NESTING[ord("]")] = 1, -1
-
-
-def nesting_exceeds(document: bytes, limit: int) -> bool:
-    """Whether the JSON text `document` (well-formed) nests arrays and objects more than `limit` deep. Brackets
-    inside strings do not count. Linear in its length, and immediate unless it has more than `limit` brackets."""
-    if document.count(b"[") + document.count(b"{") <= limit:
-        return False
-    # drop escaped backslashes, then escaped quotes: what is left of each string lies between two quotes
-    kept = document.replace(b"\\\\", b"").replace(b'\\"', b"").translate(_SQUARE, _STRUCTURE)
-    brackets = kept.replace(b'""', b"")  # right when no string holds a bracket: then no quote is left
-    if b'"' in brackets:
-        brackets = b"".join(kept.split(b'"')[::2])
-    depth = 0
-    for start in range(0, len(brackets), limit):  # a block that cannot reach the limit is counted, not walked
-        block = brackets[start : start + limit]
-        opens = block.count(b"[")
-        if depth + opens <= limit:
-            depth += 2 * opens - len(block)
-            continue
-        for step in map(_NESTING.__getitem__, block):
-            depth += step
-            if depth > limit:
-                return True
-    return False
-
-
-def _finish(response: Response) -> Response:
-    if response.body and not any(name.lower() == "content-type" for name in response.headers):
-        response.headers["content-type"] = "application/json"
-    return response
 
 
 _CHUNK = 1 << 16
@@ -190,7 +82,7 @@ _INTERNAL = "internal error in the local server"
 
 
 def _encode(response: Response, *, close: bool, head_only: bool = False, date: str | None = None) -> bytes:
-    response = _finish(response)
+    response = finish(response)
     reason = BaseHTTPRequestHandler.responses.get(response.status, ("",))[0]
     lines = [f"HTTP/1.1 {response.status} {reason}"]
     lines += [f"{name}: {value}" for name, value in response.headers.items()]
@@ -571,7 +463,7 @@ class _HTTPServer(ThreadingHTTPServer):
             self.shutdown_request(request)
             return
         limit = self.limits.max_connections
-        response = _finish(self.errors(503, f"the server is busy: it serves {limit} connections at once "
+        response = finish(self.errors(503, f"the server is busy: it serves {limit} connections at once "
                                             "(max_connections); retry shortly"))  # fmt: skip
         response.headers.setdefault("retry-after", "1")
         self.refusals.refuse(request, _encode(response, close=True))
@@ -644,42 +536,3 @@ def serve(app: App, host: str = "127.0.0.1", port: int = 0, *, limits: Limits | 
     """Serve `app` on host:port (port 0: a free one) for the duration of the block."""
     with Server(app, host, port, limits=limits, early=early, errors=errors) as server:
         yield server
-
-
-def _response(request: httpx.Request, answer: Response) -> httpx.Response:
-    answer = _finish(answer)
-    return httpx.Response(answer.status, headers=answer.headers, content=answer.body, request=request)
-
-
-def _request(request: httpx.Request, body: bytes) -> Request:
-    return Request.build(request.method, request.url.raw_path.decode("ascii"), dict(request.headers.items()), body)
-
-
-def _check_open(app: App, request: httpx.Request) -> None:
-    """A closed server is gone, as one whose process ended: httpx's ConnectError (the SDKs' APIConnectionError)."""
-    if getattr(app, "closed", False):
-        raise httpx.ConnectError(f"{app!r} is closed: use it inside its `with` block", request=request)
-
-
-class InProcessTransport(httpx.BaseTransport):
-    """An httpx transport that calls the app directly: `httpx.Client(transport=InProcessTransport(app))`."""
-
-    def __init__(self, app: App) -> None:
-        self._app = app
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        _check_open(self._app, request)
-        return _response(request, self._app(_request(request, request.read())))
-
-
-class AsyncInProcessTransport(httpx.AsyncBaseTransport):
-    """The asyncio form of InProcessTransport; the app runs in a worker thread, so it never blocks the loop."""
-
-    def __init__(self, app: App) -> None:
-        self._app = app
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        _check_open(self._app, request)
-        body = await request.aread()
-        answer = await asyncio.to_thread(self._app, _request(request, body))
-        return _response(request, answer)
