@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from exospherehost.errors import APIStatusError, ConfigurationError
 from sdkcore.secret import Secret
+from sdkcore.settings import check_transport_options
 
 if TYPE_CHECKING:
     import httpx
@@ -57,10 +58,19 @@ class _StateManagerBase:
         *,
         validate_locally: bool = True,
         http_transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        deadline: float | None = None,
+        max_response_bytes: int | None = None,
+        max_error_bytes: int | None = None,
     ) -> None:
         self._namespace = namespace
         self._validate_locally = validate_locally
         self._http_transport = http_transport  # an httpx transport to send through: a local server in process
+        given = (("timeout", timeout), ("max_retries", max_retries), ("deadline", deadline),
+                 ("max_response_bytes", max_response_bytes), ("max_error_bytes", max_error_bytes))  # fmt: skip
+        self._transport_options: dict[str, Any] = {name: value for name, value in given if value is not None}
+        check_transport_options(self._transport_options)
         self._state_manager_uri = state_manager_uri if state_manager_uri is not None else os.environ.get(URI_VARIABLE)
         found = key if key is not None else os.environ.get(KEY_VARIABLE)
         self._key = None if found is None else Secret(found)
@@ -77,7 +87,8 @@ class _StateManagerBase:
             raise ConfigurationError(f"no API key: pass key= or set {KEY_VARIABLE}")
         from exospherehost import _wire as wire
 
-        settings: dict[str, Any] = {"profile": wire.PROFILE, "api_key": self._key.reveal() if self._key else None}
+        settings: dict[str, Any] = {"profile": wire.PROFILE, "api_key": self._key.reveal() if self._key else None,
+                                    **self._transport_options}  # fmt: skip
         if self._http_transport is not None:
             settings["http_transport"] = self._http_transport
         return self._state_manager_uri, settings
@@ -117,6 +128,9 @@ class StateManager(_StateManagerBase):
     `await manager.aclose()`; inside `async with manager:` one pool serves every call until the block ends. Error
     answers raise the typed errors of `exospherehost.errors` (NotFoundError, ConflictError, ...) with the
     original's message, `Failed to <what>: <status> <body>`.
+
+    Keyword-only, beyond the original: `validate_locally`, `http_transport`, and the transport's `timeout`,
+    `max_retries`, `deadline`, `max_response_bytes` and `max_error_bytes` (README, "The HTTP transport").
     """
 
     _transport: AsyncTransport | None = None

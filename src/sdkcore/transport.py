@@ -33,7 +33,7 @@ from sdkcore.profile import APIProfile
 from sdkcore.redaction import SENSITIVE_HEADERS, RedactingFilter, redact_headers, scrub
 from sdkcore.retry import RetryConfig, is_retryable_status, parse_retry_after, retry_delay
 from sdkcore.secret import Secret
-from sdkcore.settings import check_bytes, check_deadline
+from sdkcore.settings import check_bytes, check_deadline, check_timeout
 
 T = TypeVar("T")
 _timeout_scope = getattr(asyncio, "timeout", None)  # Python >= 3.11: bounds a try without a task of its own
@@ -834,8 +834,7 @@ def _checked_key(api_key: object) -> str:
 def _timeout(value: httpx.Timeout | float, name: str) -> httpx.Timeout:
     if isinstance(value, httpx.Timeout):
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"{name} must be a number of seconds > 0 or an httpx.Timeout, got {value!r}")
+    check_timeout(name, value)
     return httpx.Timeout(value, connect=min(value, DEFAULT_TIMEOUT.connect or value))
 
 

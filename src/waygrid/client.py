@@ -35,16 +35,16 @@ class _ClientBase:
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         deadline: float | None = None,
+        max_response_bytes: int | None = None,
+        max_error_bytes: int | None = None,
         validate: bool = True,
         http_transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._base_url = base_url
         self._api_key = None if api_key is None else Secret(api_key)
-        self._settings: dict[str, Any] = {
-            name: value
-            for name, value in (("timeout", timeout), ("max_retries", max_retries), ("deadline", deadline))
-            if value is not None
-        }
+        given = (("timeout", timeout), ("max_retries", max_retries), ("deadline", deadline),
+                 ("max_response_bytes", max_response_bytes), ("max_error_bytes", max_error_bytes))  # fmt: skip
+        self._settings: dict[str, Any] = {name: value for name, value in given if value is not None}
         if http_transport is not None:  # an httpx transport to send through: a local router in process, a mock
             self._settings["http_transport"] = http_transport
         self._validate = validate
