@@ -79,8 +79,11 @@ def read_int(
 def _as_int(value: Any, loc: Loc, problems: Problems) -> int | None:
     if isinstance(value, int):  # bool too: True is 1
         return int(value)
-    if isinstance(value, (float, Decimal)):
-        if not value.is_finite() if isinstance(value, Decimal) else not math.isfinite(value):
+    if isinstance(value, (float, Decimal, Fraction)):
+        finite = (
+            value.is_finite() if isinstance(value, Decimal) else isinstance(value, Fraction) or math.isfinite(value)
+        )
+        if not finite:
             problems.add(loc, "finite_number", "Input should be a finite number", value)
         elif value != int(value):
             problems.add(loc, "int_from_float", "Input should be a valid integer, got a number with a fractional part",
@@ -89,12 +92,6 @@ def _as_int(value: Any, loc: Loc, problems: Problems) -> int | None:
             problems.add(loc, "int_parsing_size", _TOO_LARGE, value)
         else:
             return int(value)
-        return None
-    if isinstance(value, Fraction):
-        if value.denominator == 1:
-            return int(value)
-        problems.add(loc, "int_from_float", "Input should be a valid integer, got a number with a fractional part",
-                     value)  # fmt: skip
         return None
     if isinstance(value, (str, bytes)):
         return _int_from_text(value, loc, problems)

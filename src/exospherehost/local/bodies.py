@@ -11,7 +11,6 @@ should be an object is `model_attributes_type`, a missing field quotes the objec
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from enum import Enum
 from types import SimpleNamespace
@@ -131,11 +130,13 @@ def drop_in(kind: type[Any], required: Sequence[str] = ()) -> Reader:
     return read
 
 
+_NOT_AN_OBJECT = "Input should be a valid dictionary or object to extract fields from"
+
+
 def _not_an_object(loc: Loc, value: Any, problems: Problems) -> None:
     """FastAPI validates a body's models from attributes: a value that is no object gets pydantic's wording for
     that (an SDK model built in Python says `model_type`, "... or instance of UnitesModel")."""
-    problems.add(loc, "model_attributes_type", "Input should be a valid dictionary or object to extract fields from",
-                 value)  # fmt: skip
+    problems.add(loc, "model_attributes_type", _NOT_AN_OBJECT, value)
 
 
 def _as_server(problem: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -147,10 +148,8 @@ def _as_server(problem: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]
             enclosing = enclosing[step]
         return {**problem, "input": enclosing}
     if problem["type"] == "model_type":
-        return {key: value for key, value in problem.items() if key != "ctx"} | {
-            "type": "model_attributes_type",
-            "msg": "Input should be a valid dictionary or object to extract fields from",
-        }
+        kept = {key: value for key, value in problem.items() if key != "ctx"}
+        return kept | {"type": "model_attributes_type", "msg": _NOT_AN_OBJECT}
     return problem
 
 
@@ -214,15 +213,13 @@ MODELS: dict[str, list[Field]] = {
 def read_body(body: bytes, name: str) -> dict[str, Any]:
     """The body as the server's model `name` reads it: the fields it declares, read (defaults filled in);
     RejectedError with FastAPI's 422 listing every problem otherwise."""
-    read_json(body)
-    document = json.loads(body)
+    document = read_json(body)
     problems = Problems()
     read_fields: Any = BAD
     if document is None:  # FastAPI reads `null` as no body
         problems.missing((), None)
     elif not isinstance(document, dict):
-        problems.add((), "model_attributes_type", "Input should be a valid dictionary or object to extract fields "
-                                                  "from", document)  # fmt: skip
+        _not_an_object((), document, problems)
     else:
         read_fields = _fields(MODELS[name], cast("dict[str, Any]", document), (), problems)
     if problems or read_fields is BAD:

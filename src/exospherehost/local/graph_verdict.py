@@ -29,7 +29,7 @@ from exospherehost.lax_reading import pydantic_text
 from exospherehost.models import RetryPolicyModel, StoreConfigModel
 from exospherehost.validation import node_repr, validate_graph
 
-__all__ = ["DOCS_VERSION", "rejection"]
+__all__ = ["DOCS_VERSION", "read_back", "rejection"]
 
 DOCS_VERSION = "2.11"
 """The pydantic the released server runs (2.11.7), in the address of each error's documentation."""
@@ -61,7 +61,7 @@ def rejection(
     """The detail of the server's 400 for this upsert (`stored_id`: the template it updates, None for a create),
     or None when it accepts the graph."""
     update = stored_id is not None
-    judged = [_read_back(node) for node in nodes] if update else list(nodes)
+    judged = [read_back(node) for node in nodes] if update else list(nodes)
     found = validate_graph(judged, store_config, name=name, namespace=namespace, secrets=secrets)
     messages: dict[str, list[str]] = {}
     for problem in found:
@@ -74,29 +74,29 @@ def rejection(
     node_messages = messages.get("nodes") or messages.get("next_nodes")
     if node_messages:
         fields.append(("nodes", node_messages, Shown(_nodes(nodes, update), "list")))
-    secret_error = ("secrets", messages.get("secrets", []), Shown(_ciphertexts(secrets), "dict"))
-    if update and secret_error[1]:
-        fields.append(secret_error)
+    if "secrets" in messages and update:
+        fields.append(("secrets", messages["secrets"], Shown(_ciphertexts(secrets), "dict")))
     if fields:
-        return _detail([(field, lines, shown) for field, lines, shown in fields])
+        return _detail(fields)
     for rule in _MODEL_RULES:
         if rule in messages:
             lines = messages[rule]
             broken = [line for line in lines if line.startswith("Error building dependency graph")]
-            whole = _dump(stored_id, name, namespace, nodes, store_config) if stored_id is not None else \
+            whole = _dump(stored_id, store_config) if stored_id is not None else \
                 _arguments(name, namespace, nodes, retry_policy, store_config, triggers)  # fmt: skip
             return _detail([(None, broken or lines, Shown(whole, "dict"))])
-    if secret_error[1]:
-        return _detail([secret_error])
+    if "secrets" in messages:
+        return _detail([("secrets", messages["secrets"], Shown(_ciphertexts(secrets), "dict"))])
     return None
 
 
-def _read_back(node: GraphNode) -> GraphNode:
-    """A node as an update judges it: read back from its dump, where the validator makes `next_nodes` None []."""
+def read_back(node: GraphNode) -> GraphNode:
+    """A node as the server reads it back from its dump (an update judges that; saving stores it): the validator
+    makes a `next_nodes` of None []."""
     return node if node.next_nodes is not None else msgspec.structs.replace(node, next_nodes=[])
 
 
-def _detail(errors: list[tuple[str | None, list[str], Shown]]) -> str:
+def _detail(errors: Sequence[tuple[str | None, list[str], Shown]]) -> str:
     problems = [
         {"type": "value_error", "loc": () if field is None else (field,), "msg": "Value error, " + "\n".join(lines),
          "input": shown}
@@ -144,9 +144,7 @@ def _arguments(
     )
 
 
-def _dump(
-    stored_id: str, name: str, namespace: str, nodes: Sequence[GraphNode], store_config: StoreConfigModel | None
-) -> str:
+def _dump(stored_id: str, store_config: StoreConfigModel | None) -> str:
     """The start and the end of the repr of the stored template's dump an update judges (pydantic shows no more:
     the middle, with times and ciphertext, is left out)."""
     store = store_config or StoreConfigModel()

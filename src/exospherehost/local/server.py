@@ -26,8 +26,6 @@ import uuid
 from collections.abc import Callable, Collection
 from typing import Any
 
-import msgspec
-
 from exosphere_api import codec
 from exosphere_api.models.graph_node import GraphNode
 from exosphere_api.models.retry_policy import RetryPolicy
@@ -35,7 +33,7 @@ from exosphere_api.models.store_config import StoreConfig
 from exosphere_api.models.trigger_graph import TriggerGraphRequest
 from exospherehost.local import bodies, observe, runs
 from exospherehost.local.clock import Clock, SystemClock
-from exospherehost.local.graph_verdict import rejection
+from exospherehost.local.graph_verdict import read_back, rejection
 from exospherehost.local.ids import new_object_id
 from exospherehost.local.schema import SCHEMA, upgrade
 from exospherehost.local.verify import verify
@@ -202,8 +200,7 @@ class LocalStateManager:
         name, space = graph_name.strip(), namespace.strip()  # stored trimmed, looked up as given
         if stored is None and (space, name) != (namespace, graph_name) and self._graph(space, name) is not None:
             raise internal_error()  # the server's insert breaks its unique (name, namespace) index
-        stored_nodes = [node if node.next_nodes is not None else msgspec.structs.replace(node, next_nodes=[])
-                        for node in nodes]  # fmt: skip  # saving re-reads them: the validator makes None []
+        stored_nodes = [read_back(node) for node in nodes]  # the server's save reads them back
         stamp = now_naive(self._clock)
         with self.database.transaction() as connection:
             values = (

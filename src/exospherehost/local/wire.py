@@ -1,5 +1,5 @@
-"""How the local state manager reads bodies and writes errors: the generated Structs, then the models' own rules,
-failures written as FastAPI writes them (422 `{"detail": [{type, loc, msg, input}]}`, else `{"detail": text}`),
+"""How the local state manager reads JSON bodies (their fields are read in `bodies.py`) and writes errors,
+as FastAPI writes them (422 `{"detail": [{type, loc, msg, input}]}`, else `{"detail": text}`),
 and the time as the answers write it (read from the server's Clock).
 
 A body is first read as FastAPI reads it, with Python's `json.loads`: no body is 422 `missing` at `["body"]`,
@@ -8,32 +8,23 @@ anything else the parser refuses (invalid UTF-8, nesting too deep for it, an int
 "There was an error parsing the body". JSON nested deeper than `MAX_DEPTH` levels gets that 400 too (the released
 server's parser gives up at about 1000 levels, less its stack in use; MongoDB stores at most 100). Integers the
 server writes to SQLite (`batch_size`, `start_delay`, `enqueue_after`) above 2**63 - 1 are 422
-`less_than_equal`, and a due time past that is kept at 2**63 - 1 (the released server fails with its generic 500
-when MongoDB refuses such an integer)."""
+`less_than_equal` (`bodies.py`), and a due time past that is kept at 2**63 - 1 (the released server fails with its
+generic 500 when MongoDB refuses such an integer)."""
 
 from __future__ import annotations
 
 import json
-import re
 from datetime import timezone
-from typing import Any, TypeVar
+from typing import Any
 
-import msgspec
-
-from exosphere_api import codec
 from exospherehost.local.clock import Clock, to_ms
 from sdkcore.local.http import Response, nesting_exceeds
-
-T = TypeVar("T")
 
 INT64_MAX = 2**63 - 1
 """The largest integer SQLite stores (and MongoDB)."""
 MAX_DEPTH = 512
 """The deepest nesting of arrays and objects a body may have."""
 PARSE_ERROR = "There was an error parsing the body"
-
-_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
-_STEP = re.compile(r"\.(?P<key>[A-Za-z_][A-Za-z0-9_]*)|\[(?P<index>[0-9]+)\]|\[(?P<quoted>'[^']*'|\"[^\"]*\")\]")
 
 
 class RejectedError(Exception):
@@ -81,12 +72,13 @@ def due_ms(clock: Clock, delay: int) -> int:
     return min(now_ms(clock) + delay, INT64_MAX)
 
 
-def read_json(body: bytes) -> None:
-    """RejectedError unless FastAPI would read `body` as JSON (see the module's docstring)."""
+def read_json(body: bytes) -> Any:
+    """`body` as FastAPI reads it, with `json.loads`; RejectedError unless it reads it (see the module's
+    docstring)."""
     if not body:
         raise unprocessable([{"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}])
     try:
-        json.loads(body)
+        document = json.loads(body)
     except json.JSONDecodeError as error:
         raise unprocessable([{"type": "json_invalid", "loc": ["body", error.pos], "msg": "JSON decode error",
                               "input": {}, "ctx": {"error": error.msg}}]) from None  # fmt: skip
@@ -94,39 +86,4 @@ def read_json(body: bytes) -> None:
         raise detail(400, PARSE_ERROR) from None
     if nesting_exceeds(body, MAX_DEPTH):
         raise detail(400, PARSE_ERROR)
-
-
-def _location(path: str) -> list[str | int]:
-    location: list[str | int] = ["body"]
-    for step in _STEP.finditer(path):
-        if step["key"] is not None:
-            location.append(step["key"])
-        elif step["index"] is not None:
-            location.append(int(step["index"]))
-        else:
-            location.append(step["quoted"][1:-1])
-    return location
-
-
-def decode(body: bytes, type_: type[T]) -> T:
-    """The body as `type_`; RejectedError with FastAPI's 422 naming the member (`loc`) when it does not fit."""
-    read_json(body)
-    try:
-        return codec.decode(body, type_)
-    except msgspec.ValidationError as error:
-        text = str(error)
-        found = _AT.search(text)
-        location = _location(found["path"]) if found else ["body"]
-        message = _AT.sub("", text)
-        if missing := re.fullmatch(r"Object missing required field `(?P<name>[^`]+)`", message):
-            raise unprocessable([{"type": "missing", "loc": [*location, missing["name"]], "msg": "Field required",
-                                  "input": None}]) from None  # fmt: skip
-        if extra := re.fullmatch(r"Object contains unknown field `(?P<name>[^`]+)`", message):
-            raise unprocessable([{"type": "extra_forbidden", "loc": [*location, extra["name"]],
-                                  "msg": "Extra inputs are not permitted", "input": None}]) from None  # fmt: skip
-        raise unprocessable([{"type": "value_error", "loc": location, "msg": message, "input": None}]) from None
-    except msgspec.DecodeError as error:  # after ValidationError, its subclass; JSON that json.loads reads (NaN)
-        raise unprocessable([{"type": "json_invalid", "loc": ["body", 0], "msg": "JSON decode error", "input": {},
-                              "ctx": {"error": str(error)}}]) from None  # fmt: skip
-    except RecursionError:
-        raise detail(400, PARSE_ERROR) from None
+    return document
